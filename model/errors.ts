@@ -1,0 +1,48 @@
+// One error type for everything heapgate reports to a user: a stable string code for tests and
+// scripts, an exit code for shells and CI, and a one-line message. The CLI prints the message
+// alone (the stack only under --verbose), then exits with the code.
+
+/** Exit codes, documented in the README. 99 mirrors k6's "thresholds failed". */
+export const EXIT = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  inconclusive: 3,
+  crashed: 4,
+  badInput: 5,
+  setup: 6,
+  k6Failed: 7,
+  targetFailed: 8,
+  leaks: 99,
+  aborted: 130,
+} as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export type ErrorCode =
+  | 'USAGE'
+  | 'BAD_INPUT'
+  | 'NOT_LOOPBACK'
+  | 'RUN_NOT_FOUND'
+  | 'CSV_INVALID'
+  | 'GO_MISSING'
+  | 'K6_BUILD_FAILED'
+  | 'K6_FAILED'
+  | 'TARGET_START_FAILED'
+  | 'TARGET_NOT_READY'
+  | 'ABORTED';
+
+export class HeapgateError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly exitCode: ExitCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'HeapgateError';
+  }
+}
+
+export function isHeapgateError(e: unknown): e is HeapgateError {
+  return e instanceof HeapgateError;
+}

@@ -1,0 +1,208 @@
+// The one shared model of heapgate. Every stage of the pipeline speaks these types:
+// monitor → samples.csv (Sample), run orchestration → run-meta.json (RunMeta),
+// analysis → verdict.json (Verdict), renderers and gate read them back.
+
+/**
+ * Phases the run protocol moves through; every CSV row carries the phase it was taken in.
+ *   startup → warmup → settle-baseline → (load-N → cooldown-N → settle-N) × rounds → done
+ * A `settle-*` phase ends only once memory stopped moving after a forced GC (or its time
+ * limit ran out), so its last rows are the post-GC reading of that round.
+ * `monitor` is the phase of a standalone `heapgate monitor` with no protocol around it.
+ */
+export type Phase =
+  | 'startup'
+  | 'warmup'
+  | 'settle-baseline'
+  | `load-${number}`
+  | `cooldown-${number}`
+  | `settle-${number}`
+  | 'done'
+  | 'monitor';
+
+/** Column names the /proc source always writes (null when the process is gone). */
+export const PROC_COLUMNS = [
+  'proc_rss_bytes',
+  'proc_rss_peak_bytes',
+  'proc_threads',
+  'proc_open_fds',
+  'proc_cpu_user_s',
+  'proc_cpu_system_s',
+  'proc_count',
+] as const;
+export type ProcColumn = (typeof PROC_COLUMNS)[number];
+
+/** Fixed leading columns of samples.csv, before the value columns. */
+export const SAMPLE_HEAD_COLUMNS = ['ts', 'elapsed_s', 'phase', 'alive'] as const;
+
+/**
+ * One row of samples.csv.
+ * `values` holds the /proc columns (PROC_COLUMNS) and one column per Prometheus series,
+ * named exactly as the series is exposed, labels included, e.g.
+ * `nodejs_heap_size_used_bytes` or `jvm_memory_used_bytes{area="heap",id="G1 Eden Space"}`.
+ * A value is null when the source could not be read on that tick.
+ */
+export interface Sample {
+  /** Wall-clock time of the tick, ISO-8601. */
+  ts: string;
+  /** Seconds since the sampler started, from a monotonic clock. */
+  elapsedS: number;
+  phase: string;
+  /** Whether the sampled process still existed on this tick. */
+  alive: boolean;
+  values: Record<string, number | null>;
+}
+
+/** How a target process ended, when it ended during a run. */
+export interface TargetExit {
+  code: number | null;
+  signal: string | null;
+  /** Seconds since the sampler started, when the exit was seen. */
+  atElapsedS: number | null;
+  phase: string | null;
+}
+
+/** What one k6 round achieved, extracted from that round's handleSummary JSON. */
+export interface RoundRecord {
+  round: number;
+  k6ExitCode: number;
+  /** Path of the summary JSON, relative to the run folder. */
+  summaryFile: string;
+  /** Completed iterations of the default function in this round. */
+  iterations: number;
+  httpReqs: number;
+  httpP95Ms: number | null;
+  httpFailedRate: number | null;
+  checksRate: number | null;
+  thresholdsOk: boolean;
+  /** Custom scenario metrics worth reporting, e.g. { jobs_timed_out: 0, polls_per_job_avg: 1.2 }. */
+  custom: Record<string, number>;
+  startedElapsedS: number;
+  endedElapsedS: number;
+}
+
+/** What happened in one settle phase: forced GC, then waiting for memory to stop moving. */
+export interface SettleRecord {
+  phase: string;
+  /** How many times a full GC was requested in this phase (0 when no GC endpoint). */
+  gcRequests: number;
+  /** True when the readings stopped moving before the time limit. */
+  stable: boolean;
+  durationS: number;
+}
+
+export interface SamplerStats {
+  ticks: number;
+  /** Ticks skipped because the previous one was still running. */
+  missedTicks: number;
+  /** CPU time the heapgate process spent while sampling, over the wall time. */
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  wallMs: number;
+}
+
+export interface ProtocolOptions {
+  rounds: number;
+  /** Seconds of idle after each round before GC is forced. */
+  cooldownS: number;
+  sampleIntervalMs: number;
+  /** Readings that must agree before a settle phase ends. */
+  settleWindow: number;
+  /** Longest a settle phase may take, seconds. */
+  settleTimeoutS: number;
+  /** Readings agree when their spread is within max(absolute, relative × value). */
+  settleToleranceBytes: number;
+  settleToleranceRatio: number;
+}
+
+export type RunOutcome = 'completed' | 'crashed' | 'aborted' | 'failed';
+
+/** run-meta.json: everything about a run except its samples. */
+export interface RunMeta {
+  tool: { name: 'heapgate'; version: string };
+  startedAt: string;
+  finishedAt: string | null;
+  scenario: string;
+  profile: string;
+  /** Which side of a comparison this is, e.g. 'leaky' / 'fixed', or a user's label. */
+  label: string | null;
+  target: {
+    command: string;
+    pid: number | null;
+    baseUrl: string;
+    metricsUrl: string | null;
+    gcUrl: string | null;
+  };
+  k6: { path: string; version: string };
+  protocol: ProtocolOptions;
+  /** Environment handed to k6 for every round (scenario knobs such as VUS, DURATION). */
+  k6Env: Record<string, string>;
+  rounds: RoundRecord[];
+  settles: SettleRecord[];
+  sampler: SamplerStats | null;
+  exit: TargetExit | null;
+  outcome: RunOutcome | null;
+  /** One line saying why, when outcome is not 'completed'. */
+  error: string | null;
+}
+
+export type Outcome = 'leaks' | 'settles' | 'inconclusive' | 'crashed';
+
+/** One post-GC reading: the settled value of the judged metric after a round (round 0 = baseline). */
+export interface Reading {
+  round: number;
+  phase: string;
+  /** Median of the settled window of the judged metric, bytes. */
+  value: number;
+  /** Spread of that window (max − min), bytes: how still memory was when read. */
+  spread: number;
+  /** Rows in the window. */
+  n: number;
+  stable: boolean;
+  /** Iterations completed by k6 up to and including this round. */
+  cumulativeIterations: number;
+  elapsedS: number;
+}
+
+export interface JudgeOptions {
+  /** Retention above this, in bytes per completed iteration, is a leak. */
+  leakBytesPerIteration: number;
+  /** A leak must also have grown at least this much across the judged rounds. */
+  minGrowthBytes: number;
+  /** Smallest noise assumed for a reading, bytes (even a perfectly still reading is not exact). */
+  noiseFloorBytes: number;
+  /** Leading post-GC readings left out of the slope (warm-up: caches and JIT filling). 1 = baseline only. */
+  skipReadings: number;
+  /** Column or `a+b` sum of columns to judge; null picks one (see analysis). */
+  metric: string | null;
+}
+
+export interface Verdict {
+  outcome: Outcome;
+  /** One line, human: the deciding numbers in words. */
+  reason: string;
+  /** The column, or `a+b` sum of columns, that was judged. */
+  metric: string;
+  readings: Reading[];
+  /** Fitted bytes retained per completed iteration over the judged readings. */
+  retainedPerIteration: number | null;
+  /** ±2 standard errors around retainedPerIteration. */
+  retainedPerIterationRange: [number, number] | null;
+  /** Fitted growth across the judged readings, bytes. */
+  growthBytes: number | null;
+  /** Noise assumed for one reading, bytes. */
+  noiseBytes: number | null;
+  baselineBytes: number | null;
+  /** Highest value of the judged metric over the whole run. */
+  peakBytes: number | null;
+  peakRssBytes: number | null;
+  iterations: number;
+  k6: {
+    httpReqs: number;
+    /** Worst round's p95, ms. */
+    httpP95Ms: number | null;
+    checksRate: number | null;
+    thresholdsOk: boolean;
+  };
+  judge: JudgeOptions;
+  crash: TargetExit | null;
+}
