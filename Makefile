@@ -1,0 +1,44 @@
+# heapgate — two commands matter on a fresh clone:
+#   make loadtest   set up, then leaky vs fixed job-flow with a before/after report
+#   make test       set up, then the unit and end-to-end tests
+# Set-up is part of both: npm dependencies, the TypeScript build, and k6 (found, or built once
+# with Go into .tools/bin).
+SHELL := /bin/bash
+HEAPGATE := node dist/cli/main.js
+PROFILE ?= default
+
+.PHONY: setup build k6 loadtest test test-unit test-e2e report typecheck clean
+
+setup: k6
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+build: node_modules/.package-lock.json
+	npm run --silent build
+
+k6: build
+	@$(HEAPGATE) setup >/dev/null
+
+loadtest: setup
+	$(HEAPGATE) loadtest --profile $(PROFILE)
+
+# Unit tests first (seconds), then the end-to-end ones (real k6, real targets; about two minutes).
+test: setup
+	node --test --test-reporter=spec dist/test/
+
+test-unit: build
+	node --test --test-reporter=spec dist/test/target-app dist/test/monitor dist/test/reports dist/test/run dist/test/cli
+
+test-e2e: setup
+	node --test --test-reporter=spec dist/test/e2e
+
+# Re-render from recorded runs without running anything: make report BEFORE=dir AFTER=dir
+report: build
+	$(HEAPGATE) compare $(BEFORE) $(AFTER)
+
+typecheck: node_modules/.package-lock.json
+	npm run --silent typecheck
+
+clean:
+	rm -rf dist

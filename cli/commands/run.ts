@@ -1,0 +1,113 @@
+// `heapgate run <scenario>`: the protocol against the reference target (--mode) or any service
+// heapgate starts itself (--start … --base-url …). Verdict JSON on stdout, summary on stderr.
+import { Command, Option } from 'commander';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { EXIT, HeapgateError } from '../../model/errors.js';
+import { RESULTS_DIR, SCENARIOS_DIST, scenarioBundle } from '../../model/paths.js';
+import type { JudgeOptions } from '../../model/types.js';
+import { exitCodeForOutcome } from '../../reports/gate.js';
+import { renderRunSummary } from '../../reports/render/terminal.js';
+import { loopbackUrl } from '../../run/loopback.js';
+import { profileNamed } from '../../run/profiles.js';
+import { runProtocol } from '../../run/protocol.js';
+import type { TargetSpec } from '../../run/target-process.js';
+import { interruptSignal } from '../interrupt.js';
+import { emitJson, say, terminalWidth, timestamp } from '../io.js';
+import { byteSize, keyValue, wholeNumber } from '../parse.js';
+
+export function checkScenario(name: string): string {
+  if (existsSync(scenarioBundle(name))) return name;
+  const known = existsSync(SCENARIOS_DIST)
+    ? readdirSync(SCENARIOS_DIST).filter((f) => f.endsWith('.js')).map((f) => f.slice(0, -3))
+    : [];
+  throw new HeapgateError('USAGE', EXIT.usage, `unknown scenario "${name}" (known: ${known.join(', ') || 'none — run `make build`'})`);
+}
+
+/** Judge flags shared by `run`, `loadtest` and `analyse`. */
+export function addJudgeOptions(cmd: Command): Command {
+  return cmd
+    .option('--metric <expr>', 'column or a+b sum of columns to judge (default: node heap+external, JVM heap, else RSS)')
+    .option('--leak-threshold <size>', 'retention per iteration that counts as a leak (default 4KiB)', byteSize)
+    .option('--min-growth <size>', 'growth across rounds a leak must also show (default 1MB)', byteSize);
+}
+
+export function judgeFromFlags(o: { metric?: string; leakThreshold?: number; minGrowth?: number }): Partial<JudgeOptions> {
+  const j: Partial<JudgeOptions> = {};
+  if (o.metric !== undefined) j.metric = o.metric;
+  if (o.leakThreshold !== undefined) j.leakBytesPerIteration = o.leakThreshold;
+  if (o.minGrowth !== undefined) j.minGrowthBytes = o.minGrowth;
+  return j;
+}
+
+interface RunFlags {
+  mode?: 'leaky' | 'fixed';
+  start?: string;
+  baseUrl?: string;
+  metricsUrl?: string;
+  gcUrl?: string;
+  profile: string;
+  rounds?: number;
+  out?: string;
+  label?: string;
+  env: Record<string, string>;
+  metric?: string;
+  leakThreshold?: number;
+  minGrowth?: number;
+}
+
+function targetFromFlags(o: RunFlags): TargetSpec {
+  if (o.start !== undefined) {
+    if (o.mode) throw new HeapgateError('USAGE', EXIT.usage, '--mode is for the reference target; with --start give --base-url instead');
+    if (!o.baseUrl) throw new HeapgateError('USAGE', EXIT.usage, '--start needs --base-url, the address the service answers at');
+    return {
+      kind: 'command',
+      command: o.start,
+      baseUrl: loopbackUrl('--base-url', o.baseUrl).href.replace(/\/$/, ''),
+      metricsUrl: o.metricsUrl ? loopbackUrl('--metrics-url', o.metricsUrl).href : null,
+      gcUrl: o.gcUrl ? loopbackUrl('--gc-url', o.gcUrl).href : null,
+    };
+  }
+  if (!o.mode) {
+    throw new HeapgateError('USAGE', EXIT.usage, 'say what to load: --mode leaky|fixed for the reference target, or --start "<command>" --base-url <url> for your service');
+  }
+  if (o.baseUrl || o.metricsUrl || o.gcUrl) {
+    throw new HeapgateError('USAGE', EXIT.usage, '--base-url, --metrics-url and --gc-url go with --start');
+  }
+  return { kind: 'reference', mode: o.mode, args: [] };
+}
+
+export function runCommand(): Command {
+  const cmd = new Command('run')
+    .description('run a scenario against a service in rounds, judge whether its memory comes back')
+    .argument('<scenario>', 'scenario name, e.g. job-flow')
+    .addOption(new Option('--mode <mode>', 'start the reference target in this mode').choices(['leaky', 'fixed']))
+    .option('--start <command>', 'start this command as the target instead (run through a shell)')
+    .option('--base-url <url>', 'where the started service answers (loopback only)')
+    .option('--metrics-url <url>', 'Prometheus endpoint of the service, sampled beside /proc')
+    .option('--gc-url <url>', 'HTTP endpoint that forces a full GC when POSTed to')
+    .option('--profile <name>', 'load profile: seed, default, smoke', 'default')
+    .option('--rounds <n>', 'load rounds (each followed by GC and a reading)', wholeNumber(2))
+    .option('--out <dir>', 'run folder (default results/<time>-<scenario>)')
+    .option('--label <name>', 'name of this run in reports')
+    .option('-e, --env <KEY=VALUE>', 'scenario variable for k6, repeatable', keyValue, {});
+  return addJudgeOptions(cmd).action(async (scenario: string, o: RunFlags) => {
+    const target = targetFromFlags(o);
+    const profile = profileNamed(o.profile);
+    const plan = {
+      scenario: checkScenario(scenario),
+      profile,
+      label: o.label ?? (target.kind === 'reference' ? target.mode : null),
+      outDir: path.resolve(o.out ?? path.join(RESULTS_DIR, `${timestamp()}-${scenario}`)),
+      target: target.kind === 'reference' ? { ...target, args: profile.targetArgs } : target,
+      k6Env: o.env,
+      judge: judgeFromFlags(o),
+      ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
+    };
+    say(`heapgate: ${scenario} (${profile.description}) → ${plan.outDir}`);
+    const run = await runProtocol(plan, { signal: interruptSignal(), log: (l) => say(`  ${l}`) });
+    say(renderRunSummary(run, { width: terminalWidth() }));
+    emitJson({ run: plan.outDir, ...run.verdict });
+    process.exitCode = exitCodeForOutcome(run.verdict.outcome);
+  });
+}

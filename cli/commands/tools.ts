@@ -1,0 +1,76 @@
+// Commands that stand alone: setup (find or build k6), target (start the reference service for
+// your own k6 scripts), monitor (sample any process into a CSV, the seeds' shell loop done right).
+import { Command, Option } from 'commander';
+import { execa } from 'execa';
+import path from 'node:path';
+import { EXIT, HeapgateError } from '../../model/errors.js';
+import { TARGET_APP_MAIN } from '../../model/paths.js';
+import { runStandaloneMonitor } from '../../monitor/standalone.js';
+import { ensureK6 } from '../../run/k6-binary.js';
+import { loopbackUrl } from '../../run/loopback.js';
+import { interruptSignal } from '../interrupt.js';
+import { emitJson, say } from '../io.js';
+import { wholeNumber } from '../parse.js';
+
+export function setupCommand(): Command {
+  return new Command('setup')
+    .description(`find a k6 v2 ($K6, PATH, .tools/bin) or build the pinned one with Go`)
+    .action(async () => {
+      const k6 = await ensureK6((l) => say(`heapgate setup: ${l}`));
+      say(`heapgate setup: k6 ${k6.version} at ${k6.path} (${k6.source})`);
+      emitJson({ k6 });
+    });
+}
+
+export function targetCommand(): Command {
+  return new Command('target')
+    .description('start the reference target (seed 001 job API) for your own k6 scripts; Ctrl-C stops it')
+    .addOption(new Option('--mode <mode>', 'leaky keeps every result forever; fixed removes them').choices(['leaky', 'fixed']).makeOptionMandatory())
+    .option('--port <n>', 'port on 127.0.0.1; 0 picks one and prints it', '0')
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .helpOption(false)
+    .action(async (o: { mode: string; port: string }, cmd: Command) => {
+      // Runs as its own node with --expose-gc so /admin/gc works; other flags pass through.
+      const child = execa(process.execPath, ['--expose-gc', TARGET_APP_MAIN, '--mode', o.mode, '--port', o.port, ...cmd.args], {
+        stdio: 'inherit',
+        reject: false,
+      });
+      const forward = (sig: NodeJS.Signals) => child.kill(sig);
+      process.on('SIGINT', forward);
+      process.on('SIGTERM', forward);
+      const r = await child;
+      process.exitCode = r.exitCode ?? EXIT.aborted;
+    });
+}
+
+export function monitorCommand(): Command {
+  return new Command('monitor')
+    .description('sample a process (and its children) from /proc and a Prometheus endpoint into a CSV until it exits')
+    .option('--pid <pid>', 'sample this running process', wholeNumber(1))
+    .option('--start <command>', 'start this command (through a shell) and sample it; stopped on exit or Ctrl-C')
+    .option('--metrics-url <url>', 'Prometheus endpoint to scrape on every tick (loopback only)')
+    .option('--interval <ms>', 'sampling interval, ms', wholeNumber(10), 1000)
+    .option('--duration <s>', 'stop after this many seconds', wholeNumber(1))
+    .requiredOption('--out <file>', 'CSV to write')
+    .action(async (o: { pid?: number; start?: string; metricsUrl?: string; interval: number; duration?: number; out: string }) => {
+      if ((o.pid === undefined) === (o.start === undefined)) {
+        throw new HeapgateError('USAGE', EXIT.usage, 'give exactly one of --pid <pid> or --start "<command>"');
+      }
+      const out = path.resolve(o.out);
+      say(`heapgate monitor: sampling every ${o.interval} ms into ${out} (Ctrl-C to stop)`);
+      const result = await runStandaloneMonitor(
+        {
+          ...(o.pid !== undefined ? { pid: o.pid } : {}),
+          ...(o.start !== undefined ? { command: o.start } : {}),
+          ...(o.metricsUrl ? { metricsUrl: loopbackUrl('--metrics-url', o.metricsUrl).href } : {}),
+          ...(o.duration !== undefined ? { durationS: o.duration } : {}),
+          intervalMs: o.interval,
+          out,
+        },
+        interruptSignal(),
+      );
+      say(`heapgate monitor: ${result.rows} rows${result.exit ? `, target ended (code ${result.exit.code}, signal ${result.exit.signal})` : ''}`);
+      emitJson({ out, ...result });
+    });
+}

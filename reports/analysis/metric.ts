@@ -1,0 +1,152 @@
+// Which column of samples.csv the verdict judges.
+//
+// A leak is judged on one number per sample. What that number should be depends on what the
+// target exposes, so the choice is made from the CSV's columns, in this order:
+//
+//   1. an explicit metric (`--metric`): one column, or a `a+b` sum of columns;
+//   2. Node: nodejs_heap_size_used_bytes + nodejs_external_memory_bytes. Buffers and other
+//      ArrayBuffer backing stores live outside the V8 heap (they are "external" memory), so the
+//      heap alone would call a Buffer leak flat. The sum sees both;
+//   3. JVM: the sum of every jvm_memory_used_bytes series with area="heap" (all generations: a
+//      leak moves from eden to old gen, so any one pool alone sees objects come and go);
+//   4. otherwise proc_rss_bytes, which every run has. RSS is the coarsest: allocators keep freed
+//      pages, so it can stay high after a real release, but it never misses a leak.
+import type { Sample } from '../../model/types.js';
+import { EXIT, HeapgateError } from '../../model/errors.js';
+
+export const NODE_HEAP = 'nodejs_heap_size_used_bytes';
+export const NODE_EXTERNAL = 'nodejs_external_memory_bytes';
+export const JVM_MEMORY_USED = 'jvm_memory_used_bytes';
+export const RSS = 'proc_rss_bytes';
+
+export interface MetricChoice {
+  /** The metric as written in the verdict: a column or `a+b` sum of columns. */
+  metric: string;
+  /** The columns that are summed. */
+  columns: string[];
+  /** One line saying why this metric was judged. */
+  why: string;
+}
+
+/**
+ * Split a metric into its columns on `+`, except inside a label set `{…}` or a quoted label value,
+ * so `jvm_memory_used_bytes{area="heap",id="a+b"}` stays one column.
+ */
+export function metricColumns(metric: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let current = '';
+  for (let i = 0; i < metric.length; i++) {
+    const c = metric[i]!;
+    if (quoted) {
+      if (c === '\\' && i + 1 < metric.length) {
+        current += c + metric[++i];
+        continue;
+      }
+      if (c === '"') quoted = false;
+    } else if (c === '"') quoted = true;
+    else if (c === '{') depth++;
+    else if (c === '}') depth = Math.max(0, depth - 1);
+    else if (c === '+' && depth === 0) {
+      parts.push(current.trim());
+      current = '';
+      continue;
+    }
+    current += c;
+  }
+  parts.push(current.trim());
+  return parts;
+}
+
+/** Whether a column is a JVM heap pool: jvm_memory_used_bytes{…area="heap"…}. */
+export function isJvmHeapColumn(column: string): boolean {
+  return column.startsWith(`${JVM_MEMORY_USED}{`) && /[{,]\s*area\s*=\s*"heap"/.test(column);
+}
+
+/**
+ * Pick the metric to judge. `columns` are the CSV's value columns. With `samples`, a column only
+ * counts for the automatic choice when at least one sample has a value in it: a metrics endpoint
+ * that never answered leaves its columns empty, and judging an empty column would throw the run
+ * away when RSS was there all along. An explicit metric is taken as asked, as long as its columns
+ * exist.
+ */
+export function chooseMetric(
+  columns: readonly string[],
+  explicit: string | null,
+  samples?: readonly Sample[],
+): MetricChoice {
+  if (explicit !== null && explicit.trim() !== '') {
+    const parts = metricColumns(explicit);
+    const unknown = parts.filter((p) => !columns.includes(p));
+    if (parts.some((p) => p === '')) {
+      throw new HeapgateError('BAD_INPUT', EXIT.badInput, `metric "${explicit}" has an empty term; write a column or a+b`);
+    }
+    if (unknown.length > 0) {
+      const known = columns.length > 0 ? columns.join(', ') : 'none';
+      throw new HeapgateError(
+        'BAD_INPUT',
+        EXIT.badInput,
+        `unknown metric column ${unknown.map((u) => `"${u}"`).join(', ')}; samples.csv has: ${known}`,
+      );
+    }
+    return { metric: parts.join('+'), columns: parts, why: 'chosen explicitly' };
+  }
+
+  const has = (column: string) =>
+    columns.includes(column) &&
+    (samples === undefined || samples.some((s) => typeof s.values[column] === 'number'));
+
+  if (has(NODE_HEAP) && has(NODE_EXTERNAL)) {
+    return {
+      metric: `${NODE_HEAP}+${NODE_EXTERNAL}`,
+      columns: [NODE_HEAP, NODE_EXTERNAL],
+      why: 'Node target: V8 heap plus external memory, because Buffers live off the heap and the heap alone misses a Buffer leak',
+    };
+  }
+  if (has(NODE_HEAP)) {
+    return {
+      metric: NODE_HEAP,
+      columns: [NODE_HEAP],
+      why: `Node target without ${NODE_EXTERNAL}: V8 heap only, a Buffer leak would not show`,
+    };
+  }
+  const jvmHeap = columns.filter((c) => isJvmHeapColumn(c) && has(c));
+  if (jvmHeap.length > 0) {
+    return {
+      metric: jvmHeap.join('+'),
+      columns: jvmHeap,
+      why: `JVM target: the sum of all ${jvmHeap.length} heap pools, because objects move between generations`,
+    };
+  }
+  return {
+    metric: RSS,
+    columns: [RSS],
+    why: 'no heap metrics exposed: resident set size of the process',
+  };
+}
+
+const splitCache = new Map<string, string[]>();
+
+/** The value of `metric` in one sample: the sum of its columns, or null when any of them is missing. */
+export function metricValue(sample: Sample, metric: string): number | null {
+  let columns = splitCache.get(metric);
+  if (columns === undefined) {
+    columns = metricColumns(metric);
+    splitCache.set(metric, columns);
+  }
+  let sum = 0;
+  for (const column of columns) {
+    const v = sample.values[column];
+    if (typeof v !== 'number' || !Number.isFinite(v)) return null;
+    sum += v;
+  }
+  return sum;
+}
+
+/** The columns a set of samples has values for, in first-seen order (for callers without the CSV header). */
+export function sampleColumns(samples: readonly Sample[]): string[] {
+  const seen = new Set<string>();
+  for (const s of samples) for (const k of Object.keys(s.values)) seen.add(k);
+  return [...seen];
+}

@@ -1,0 +1,50 @@
+// One k6 run of a bundled scenario: its output to a log file, its summary JSON read back.
+import { execa } from 'execa';
+import { readFile } from 'node:fs/promises';
+import type { K6Binary } from './k6-binary.js';
+import type { K6Summary } from './k6-summary.js';
+
+export interface K6RunResult {
+  exitCode: number;
+  /** null when k6 wrote no summary (it failed to start, or was killed). */
+  summary: K6Summary | null;
+}
+
+/** k6 exit codes worth a name in a message (k6's errext/exitcodes). */
+export const K6_EXIT_NAMES: Record<number, string> = {
+  99: 'thresholds failed',
+  104: 'invalid config',
+  105: 'aborted externally',
+  107: 'script exception',
+  108: 'script aborted',
+};
+
+export async function runK6(opts: {
+  k6: K6Binary;
+  script: string;
+  env: Record<string, string>;
+  summaryPath: string;
+  logPath: string;
+  signal: AbortSignal;
+}): Promise<K6RunResult> {
+  const env = { ...opts.env, SUMMARY_JSON: opts.summaryPath };
+  const args = ['run', '--quiet', '--no-usage-report', ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]), opts.script];
+  const log = { file: opts.logPath, append: true } as const;
+  const r = await execa(opts.k6.path, args, {
+    reject: false,
+    stdin: 'ignore',
+    stdout: log,
+    stderr: log,
+    cancelSignal: opts.signal,
+    // k6 stops gracefully on SIGTERM and still writes its summary; a hung one is killed.
+    forceKillAfterDelay: 10_000,
+    env: { K6_NO_USAGE_REPORT: 'true' },
+  });
+  let summary: K6Summary | null = null;
+  try {
+    summary = JSON.parse(await readFile(opts.summaryPath, 'utf8')) as K6Summary;
+  } catch {
+    summary = null; // k6 wrote none: it failed to start or was killed
+  }
+  return { exitCode: r.exitCode ?? (r.signal ? 128 : 1), summary };
+}

@@ -1,0 +1,215 @@
+// The run protocol, one run folder per call:
+//   start target → wait ready → sample → warm up → GC until still (baseline)
+//   → rounds of (k6 load → cool-down → GC until still) → stop everything → judge.
+// The verdict rests on the post-GC readings across rounds, normalised by k6's completed
+// iterations (see reports/analysis/judge.ts); this module only takes the readings honestly.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EXIT, HeapgateError } from '../model/errors.js';
+import { runFiles, scenarioBundle, type RunFiles } from '../model/paths.js';
+import { settledWindow } from '../model/settle.js';
+import type { JudgeOptions, RunMeta, Sample, SettleRecord, Verdict } from '../model/types.js';
+import { requestGc } from '../monitor/gc-trigger.js';
+import { Sampler } from '../monitor/sampler.js';
+import { analyse } from '../reports/analysis/analyse.js';
+import { chooseMetric, metricValue } from '../reports/analysis/metric.js';
+import { loadRun, writeVerdict } from '../reports/run-dir.js';
+import { ensureK6, type K6Binary } from './k6-binary.js';
+import { K6_EXIT_NAMES, runK6 } from './k6-round.js';
+import { roundRecord } from './k6-summary.js';
+import type { Profile } from './profiles.js';
+import { startTarget, type RunningTarget, type TargetSpec } from './target-process.js';
+import { HEAPGATE_VERSION } from './version.js';
+
+export interface RunPlan {
+  scenario: string;
+  profile: Profile;
+  label: string | null;
+  outDir: string;
+  target: TargetSpec;
+  /** Scenario knobs for k6 on top of the profile's (e.g. from --env KEY=VALUE). */
+  k6Env: Record<string, string>;
+  rounds?: number;
+  judge?: Partial<JudgeOptions>;
+}
+
+export interface RunResult {
+  meta: RunMeta;
+  verdict: Verdict;
+  samples: Sample[];
+  files: RunFiles;
+}
+
+type Log = (line: string) => void;
+
+/** Resolves with the next row the sampler writes; rejects when the signal aborts. */
+function nextSample(sampler: Sampler, signal: AbortSignal): Promise<Sample> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      off();
+      reject(signal.reason);
+    };
+    const off = sampler.onSample((s) => {
+      off();
+      signal.removeEventListener('abort', onAbort);
+      resolve(s);
+    });
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function initialMeta(plan: RunPlan, k6: K6Binary): RunMeta {
+  const p = plan.profile;
+  return {
+    tool: { name: 'heapgate', version: HEAPGATE_VERSION },
+    startedAt: new Date().toISOString(),
+    finishedAt: null,
+    scenario: plan.scenario,
+    profile: p.name,
+    label: plan.label,
+    target: { command: '', pid: null, baseUrl: '', metricsUrl: null, gcUrl: null },
+    k6: { path: k6.path, version: k6.version },
+    protocol: { ...p.protocol, rounds: plan.rounds ?? p.protocol.rounds },
+    k6Env: { ...p.k6Env, ...plan.k6Env },
+    rounds: [],
+    settles: [],
+    sampler: null,
+    exit: null,
+    outcome: null,
+    error: null,
+  };
+}
+
+export async function runProtocol(plan: RunPlan, ctx: { signal: AbortSignal; log: Log }): Promise<RunResult> {
+  const files = runFiles(plan.outDir);
+  await mkdir(files.k6Dir, { recursive: true });
+  const k6 = await ensureK6(ctx.log);
+  const meta = initialMeta(plan, k6);
+  const saveMeta = () => writeFile(files.meta, JSON.stringify(meta, null, 2) + '\n');
+  await saveMeta();
+
+  let target: RunningTarget;
+  try {
+    target = await startTarget(plan.target, files.targetLog);
+  } catch (e) {
+    meta.outcome = 'failed';
+    meta.error = e instanceof Error ? e.message : String(e);
+    meta.finishedAt = new Date().toISOString();
+    await saveMeta();
+    throw e;
+  }
+  meta.target = { command: target.command, pid: target.pid, baseUrl: target.baseUrl, metricsUrl: target.metricsUrl, gcUrl: target.gcUrl };
+  ctx.log(`${plan.label ?? plan.scenario}: target pid ${target.pid} ready at ${target.baseUrl}`);
+
+  const sampler = new Sampler({
+    pid: target.pid,
+    intervalMs: meta.protocol.sampleIntervalMs,
+    csvPath: files.samples,
+    metricsUrl: target.metricsUrl,
+    initialPhase: 'startup',
+  });
+  let stopping = false;
+  // The target dying ends the run at once: the rounds are aborted and the run is reported crashed.
+  const crash = new AbortController();
+  const step = AbortSignal.any([ctx.signal, crash.signal]);
+  void target.exited.then((end) => {
+    if (stopping) return;
+    const exit = { ...end, atElapsedS: sampler.latest()?.elapsedS ?? null, phase: sampler.phase };
+    meta.exit = exit;
+    sampler.markExit(exit);
+    crash.abort(new HeapgateError('ABORTED', EXIT.crashed, 'target died'));
+  });
+
+  let failure: unknown = null;
+  try {
+    await sampler.start();
+    for (const w of sampler.warnings) ctx.log(`warning: ${w}`);
+    const metric = chooseMetric(sampler.columns, plan.judge?.metric ?? null).metric;
+    const script = scenarioBundle(plan.scenario);
+
+    const settle = async (phase: string): Promise<void> => {
+      sampler.setPhase(phase);
+      const started = Date.now();
+      const rule = { window: meta.protocol.settleWindow, toleranceBytes: meta.protocol.settleToleranceBytes, toleranceRatio: meta.protocol.settleToleranceRatio };
+      const record: SettleRecord = { phase, gcRequests: 0, stable: false, durationS: 0 };
+      const values: number[] = [];
+      // Force a full GC before every reading: the reading is then the live set, not garbage.
+      while (Date.now() - started < meta.protocol.settleTimeoutS * 1000) {
+        if (target.gcUrl && (await requestGc(target.gcUrl, 5000))) record.gcRequests++;
+        const value = metricValue(await nextSample(sampler, step), metric);
+        if (value !== null) values.push(value);
+        if (settledWindow(values, rule).settled) {
+          record.stable = true;
+          break;
+        }
+      }
+      record.durationS = (Date.now() - started) / 1000;
+      meta.settles.push(record);
+      ctx.log(`${plan.label ?? plan.scenario}: ${phase} ${record.stable ? 'still' : 'NOT still'} after ${record.durationS.toFixed(1)} s, ${record.gcRequests} GC`);
+    };
+
+    const load = async (name: string, round: number | null, duration: string) => {
+      const summaryPath = round === null ? `${files.k6Dir}/${name}.json` : files.k6Summary(round);
+      const logPath = round === null ? `${files.k6Dir}/${name}.log` : files.k6Log(round);
+      const env = { ...meta.k6Env, DURATION: duration, BASE_URL: target.baseUrl };
+      const startedElapsedS = sampler.latest()?.elapsedS ?? 0;
+      const r = await runK6({ k6, script, env, summaryPath, logPath, signal: step });
+      step.throwIfAborted();
+      if (r.exitCode !== 0 && r.exitCode !== 99) {
+        const why = K6_EXIT_NAMES[r.exitCode] ?? 'failed';
+        throw new HeapgateError('K6_FAILED', EXIT.k6Failed, `k6 ${why} (exit ${r.exitCode}) in ${name}: see ${logPath}`);
+      }
+      return { r, summaryPath, startedElapsedS };
+    };
+
+    if (plan.profile.warmupS > 0) {
+      sampler.setPhase('warmup');
+      await load('warmup', null, `${plan.profile.warmupS}s`);
+    }
+    await settle('settle-baseline');
+    for (let round = 1; round <= meta.protocol.rounds; round++) {
+      sampler.setPhase(`load-${round}`);
+      const { r, summaryPath, startedElapsedS } = await load(`load-${round}`, round, meta.k6Env.DURATION ?? '10s');
+      const rec = roundRecord(r.summary, {
+        round,
+        k6ExitCode: r.exitCode,
+        summaryFile: summaryPath.slice(files.dir.length + 1),
+        startedElapsedS,
+        endedElapsedS: sampler.latest()?.elapsedS ?? startedElapsedS,
+      });
+      meta.rounds.push(rec);
+      ctx.log(`${plan.label ?? plan.scenario}: round ${round}/${meta.protocol.rounds}: ${rec.iterations} iterations, p95 ${rec.httpP95Ms?.toFixed(1) ?? 'n/a'} ms`);
+      sampler.setPhase(`cooldown-${round}`);
+      await sleep(meta.protocol.cooldownS * 1000, undefined, { signal: step });
+      await settle(`settle-${round}`);
+    }
+    sampler.setPhase('done');
+    await nextSample(sampler, step);
+    meta.outcome = 'completed';
+  } catch (e) {
+    if (crash.signal.aborted) meta.outcome = 'crashed';
+    else if (ctx.signal.aborted) {
+      meta.outcome = 'aborted';
+      meta.error = 'interrupted before the protocol finished';
+      failure = new HeapgateError('ABORTED', EXIT.aborted, `interrupted: what was measured is in ${files.dir}`);
+    } else {
+      meta.outcome = 'failed';
+      meta.error = e instanceof Error ? e.message : String(e);
+      failure = e;
+    }
+  } finally {
+    stopping = true;
+    meta.sampler = await sampler.stop().catch(() => null);
+    await target.stop();
+    meta.finishedAt = new Date().toISOString();
+    await saveMeta();
+  }
+
+  const { samples } = await loadRun(files.dir);
+  const verdict = analyse(samples, meta, plan.judge);
+  await writeVerdict(files.dir, verdict);
+  // The run folder is complete either way; a failure still ends the command with its own code.
+  if (failure) throw failure;
+  return { meta, verdict, samples, files };
+}

@@ -1,0 +1,202 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Reading } from '../../model/types.js';
+import { DEFAULT_JUDGE_OPTIONS, judge, judgeOptions } from '../../reports/analysis/judge.js';
+import { MB, rounded } from './synthetic.js';
+
+/** A post-GC reading at `x` cumulative iterations. */
+function reading(round: number, x: number, value: number, spread = 0, stable = true): Reading {
+  return {
+    round,
+    phase: round === 0 ? 'settle-baseline' : `settle-${round}`,
+    value,
+    spread,
+    n: 5,
+    stable,
+    cumulativeIterations: x,
+    elapsedS: 20 + round * 42,
+  };
+}
+
+const V = 50 * MB;
+/** Readings on an exact line: `slope` bytes per iteration, 64 iterations per round. */
+function line(slope: number, rounds: number, baseline = 10 * MB): Reading[] {
+  return [
+    reading(0, 0, baseline),
+    ...Array.from({ length: rounds }, (_, i) => reading(i + 1, 64 * (i + 1), V + slope * 64 * i)),
+  ];
+}
+
+test('defaults are the documented ones', () => {
+  assert.deepEqual(DEFAULT_JUDGE_OPTIONS, {
+    leakBytesPerIteration: 4096,
+    minGrowthBytes: 1048576,
+    noiseFloorBytes: 32768,
+    skipReadings: 1,
+    metric: null,
+  });
+  assert.deepEqual(judgeOptions({ skipReadings: 2, minGrowthBytes: undefined }), {
+    ...DEFAULT_JUDGE_OPTIONS,
+    skipReadings: 2,
+  });
+});
+
+test('leaks: an exact 8 KB/iter line, noise at the floor', () => {
+  // x = 64..256: Σ(x−x̄)² = 20480, σ = floor = 32768, se = 32768/√20480 = 512/√5 ≈ 228.97,
+  // range = 8192 ± 457.95, growth = 8192 × 192 = 1.5 MiB > 1 MiB.
+  const readings = line(8192, 4);
+  assert.deepEqual(rounded(judge(readings, judgeOptions())), {
+    outcome: 'leaks',
+    reason:
+      'post-GC memory grows 8.0 KB/iter (range 7.6 KB … 8.4 KB/iter) over rounds 1–4: ' +
+      '+1.5 MB across 192 iterations, above the 4.0 KB/iter limit',
+    judged: readings.slice(1),
+    retainedPerIteration: 8192,
+    retainedPerIterationRange: [7734.053, 8649.947],
+    growthBytes: 1572864,
+    noiseBytes: 32768,
+  });
+});
+
+test('a significant slope that grew too little in total is inconclusive, not a leak', () => {
+  // 6 KB/iter over 128 iterations = 768 KB < 1 MiB. se = 32768/√8192 ≈ 362.04.
+  const readings = line(6144, 3);
+  assert.deepEqual(rounded(judge(readings, judgeOptions())), {
+    outcome: 'inconclusive',
+    reason:
+      'too little growth to tell: 6.0 KB/iter (range 5.3 KB … 6.7 KB/iter) over rounds 1–3 is above ' +
+      'the 4.0 KB/iter limit, but post-GC memory grew only 768.0 KB, under the 1.0 MB minimum; run more iterations',
+    judged: readings.slice(1),
+    retainedPerIteration: 6144,
+    retainedPerIterationRange: [5419.923, 6868.077],
+    growthBytes: 786432,
+    noiseBytes: 32768,
+  });
+  // Growth exactly at the minimum is still not a leak: the rule is "more than".
+  assert.equal(judge(line(8192, 3), judgeOptions()).outcome, 'inconclusive');
+  assert.equal(judge(line(8192, 3), judgeOptions({ minGrowthBytes: MB - 1 })).outcome, 'leaks');
+});
+
+test('settles: readings that go down and up again, noise from the widest settle window', () => {
+  // y − V = 0, +10000, −10000, 0: slope −31.25, residual std ≈ 9487 (below the floor), but one
+  // window spread 100000 → σ = 50000, se = 50000/√20480 ≈ 349.39.
+  const readings = [
+    reading(0, 0, 10 * MB),
+    reading(1, 64, V),
+    reading(2, 128, V + 10000, 100000),
+    reading(3, 192, V - 10000),
+    reading(4, 256, V),
+  ];
+  assert.deepEqual(rounded(judge(readings, judgeOptions())), {
+    outcome: 'settles',
+    reason:
+      'post-GC memory comes back: -31 B/iter (range -730 B … 668 B/iter) over rounds 1–4, within the 4.0 KB/iter limit',
+    judged: readings.slice(1),
+    retainedPerIteration: -31.25,
+    retainedPerIterationRange: [-730.021, 667.521],
+    growthBytes: -6000,
+    noiseBytes: 50000,
+  });
+});
+
+test('too noisy: the residual scatter of MB-sized jumps widens the range across the limit', () => {
+  const jump = 4 * MB;
+  const readings = [
+    reading(0, 0, 10 * MB),
+    reading(1, 64, V),
+    reading(2, 128, V + jump, 0, false),
+    reading(3, 192, V - jump),
+    reading(4, 256, V),
+  ];
+  const j = judge(readings, judgeOptions());
+  // slope = −(2 × 32 × 4 MiB)/20480 = −13107.2; residual std = √((2·(0.3·4 MiB)² + 2·(0.9·4 MiB)²)/2).
+  const residualStd = Math.sqrt((2 * (0.3 * jump) ** 2 + 2 * (0.9 * jump) ** 2) / 2);
+  const se = residualStd / Math.sqrt(20480);
+  assert.deepEqual(rounded(j), {
+    outcome: 'inconclusive',
+    reason:
+      'too noisy to tell: -12.8 KB/iter (range -67.1 KB … 41.5 KB/iter) over rounds 1–4 straddles the ' +
+      '4.0 KB/iter limit; one reading varies by ±3.8 MB; 1 of 4 readings never settled ' +
+      '(run more rounds or more iterations per round)',
+    judged: readings.slice(1),
+    retainedPerIteration: -13107.2,
+    retainedPerIterationRange: rounded([-13107.2 - 2 * se, -13107.2 + 2 * se]),
+    growthBytes: rounded(-13107.2 * 192),
+    noiseBytes: rounded(residualStd),
+  });
+});
+
+test('a slope above the limit whose range reaches below it is not called a leak', () => {
+  // 6 KB/iter on a line, but σ = 256 KB (half a 512 KB window): se ≈ 1832, range ≈ 2.4 … 9.6 KB/iter.
+  const readings = line(6144, 4).map((r) => ({ ...r, spread: 512 * 1024 }));
+  const j = judge(readings, judgeOptions());
+  assert.equal(j.outcome, 'inconclusive');
+  assert.match(j.reason, /^too noisy to tell: 6\.0 KB\/iter \(range 2\.4 KB … 9\.6 KB\/iter\)/);
+  // The same slope with still readings is a leak: the spread, not the slope, made it inconclusive.
+  assert.equal(judge(line(6144, 4), judgeOptions()).outcome, 'leaks');
+});
+
+test('a slope below the limit whose range reaches above it is not called settled', () => {
+  const readings = line(3072, 4).map((r) => ({ ...r, spread: 512 * 1024 }));
+  assert.equal(judge(readings, judgeOptions()).outcome, 'inconclusive');
+  assert.equal(judge(line(3072, 4), judgeOptions()).outcome, 'settles');
+});
+
+test('the baseline is skipped: a first-round jump (caches filling) does not count', () => {
+  // Baseline 10 MB, then flat at 50 MB: the +40 MB jump is warm-up.
+  const readings = line(0, 4);
+  assert.equal(judge(readings, judgeOptions()).outcome, 'settles');
+  // Judged from the baseline, the same readings no longer settle.
+  const withBaseline = judge(readings, judgeOptions({ skipReadings: 0 }));
+  assert.notEqual(withBaseline.outcome, 'settles');
+  assert.equal(withBaseline.judged.length, 5);
+});
+
+test('too little data: one judged reading', () => {
+  assert.deepEqual(judge(line(8192, 1), judgeOptions()), {
+    outcome: 'inconclusive',
+    reason: 'too little data: 1 post-GC reading after skipping 1 (need at least 2; run more rounds)',
+    judged: [reading(1, 64, V)],
+    retainedPerIteration: null,
+    retainedPerIterationRange: null,
+    growthBytes: null,
+    noiseBytes: null,
+  });
+  assert.equal(
+    judge([], judgeOptions()).reason,
+    'too little data: no post-GC readings after skipping 1 (need at least 2; run more rounds)',
+  );
+});
+
+test('too little data: a missing reading in the judged rounds', () => {
+  const readings = line(8192, 4).filter((r) => r.round !== 3);
+  const j = judge(readings, judgeOptions(), { expectedRounds: [0, 1, 2, 3, 4] });
+  assert.equal(j.outcome, 'inconclusive');
+  assert.equal(j.reason, 'too little data: no post-GC reading for settle-3 (no live rows with a value of the metric)');
+  assert.equal(j.retainedPerIteration, null);
+  // A missing baseline is skipped anyway and does not stop the judgement.
+  const noBaseline = line(8192, 4).filter((r) => r.round !== 0);
+  assert.equal(judge(noBaseline, judgeOptions(), { expectedRounds: [0, 1, 2, 3, 4] }).outcome, 'leaks');
+});
+
+test('too little data: no iterations across the judged rounds', () => {
+  const readings = line(8192, 3).map((r) => ({ ...r, cumulativeIterations: 0 }));
+  const j = judge(readings, judgeOptions());
+  assert.equal(j.outcome, 'inconclusive');
+  assert.equal(
+    j.reason,
+    'too little data: k6 completed no iterations over rounds 1–3, so retention per iteration cannot be measured',
+  );
+});
+
+test('the limit is per iteration: the same MB growth over more work settles', () => {
+  // +1.5 MB per round is a leak at 64 iterations per round (24 KB/iter) but not at 1000 (1.5 KB/iter).
+  const perRound = 1.5 * MB;
+  const at = (iterationsPerRound: number) =>
+    judge(
+      [0, 1, 2, 3, 4].map((r) => reading(r, r * iterationsPerRound, V + r * perRound)),
+      judgeOptions(),
+    ).outcome;
+  assert.equal(at(64), 'leaks');
+  assert.equal(at(1000), 'settles');
+});
