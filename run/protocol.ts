@@ -188,8 +188,11 @@ export async function runProtocol(plan: RunPlan, ctx: { signal: AbortSignal; log
     await nextSample(sampler, step);
     meta.outcome = 'completed';
   } catch (e) {
-    if (crash.signal.aborted) meta.outcome = 'crashed';
-    else if (ctx.signal.aborted) {
+    if (crash.signal.aborted) {
+      meta.outcome = 'crashed';
+      // A few rows after the death, so the CSV shows it and not just a stop.
+      for (let i = 0; i < 2; i++) await nextSample(sampler, ctx.signal).catch(() => null);
+    } else if (ctx.signal.aborted) {
       meta.outcome = 'aborted';
       meta.error = 'interrupted before the protocol finished';
       failure = new HeapgateError('ABORTED', EXIT.aborted, `interrupted: what was measured is in ${files.dir}`);

@@ -37,7 +37,7 @@ export function createTargetServer(config: TargetConfig, options: TargetServerOp
   const registry = createMetricsRegistry(store);
   const ctx = { config, store, runner, registry };
 
-  const server = http.createServer((req, res) => {
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     // Every handler runs inside this catch: a bug or an unexpected input answers 500 and the
     // process keeps serving, which is what a leak hunt over thousands of requests needs.
     route(req, res, ctx).catch((e: unknown) => {
@@ -46,6 +46,13 @@ export function createTargetServer(config: TargetConfig, options: TargetServerOp
       if (!res.headersSent) sendError(res, 500, `internal error: ${message}`, { Connection: 'close' });
       else res.destroy();
     });
+  };
+  const server = http.createServer(handle);
+  // `Expect: 100-continue` (curl sends it for large bodies): invite the body only when it may be
+  // accepted; an announced oversized one gets its 413 from the route without the invitation.
+  server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (!(Number(req.headers['content-length']) > config.maxUploadBytes)) res.writeContinue();
+    handle(req, res);
   });
 
   let closing: Promise<void> | null = null;

@@ -81,7 +81,9 @@ export function renderChart(series: readonly number[], opts: ChartOptions): stri
   const lo = values.reduce((a, v) => Math.min(a, v), opts.min ?? Infinity);
   const hi = values.reduce((a, v) => Math.max(a, v), opts.max ?? -Infinity);
   const { width: labelWidth, format } = labelFormat(opts.unit === undefined ? 'MB' : opts.unit, lo, hi);
-  const plotWidth = Math.max(1, Math.floor(opts.width) - labelWidth - AXIS_GAP);
+  // asciichart puts the first value on the axis column and draws each next value one column to
+  // the right, so n values take label + gap + (n − 1) columns (its last, always blank, is trimmed).
+  const plotWidth = Math.max(1, Math.floor(opts.width) - labelWidth - AXIS_GAP + 1);
   const fitted =
     opts.steps && values.length < plotWidth
       ? stretch(values, plotWidth / values.length)

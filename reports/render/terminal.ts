@@ -27,7 +27,8 @@ export function readingsTable(run: RunView): string[][] {
   let previous: number | null = null;
   for (const round of [0, ...readingRounds(meta, verdict.readings)]) {
     const r = byRound.get(round);
-    const iterations = round === 0 ? null : (meta.rounds.find((x) => x.round === round)?.iterations ?? null);
+    const record = meta.rounds.find((x) => x.round === round);
+    const iterations = record?.iterations ?? null;
     rows.push([
       round === 0 ? 'baseline' : `round ${round}`,
       r?.phase ?? (round === 0 ? 'settle-baseline' : `settle-${round}`),
@@ -35,7 +36,7 @@ export function readingsTable(run: RunView): string[][] {
       r && previous !== null ? formatBytes(r.value - previous, { sign: true }) : NONE,
       round === 0 ? NONE : formatCount(iterations),
       r ? (r.stable ? 'yes' : 'no') : NONE,
-      round < verdict.judge.skipReadings ? 'skipped' : r ? 'yes' : 'missing',
+      round < verdict.judge.skipReadings ? 'skipped' : r ? 'yes' : round > 0 && !record ? 'not run' : 'missing',
     ]);
     previous = r?.value ?? null;
   }
@@ -82,7 +83,7 @@ export function renderRunSummary(run: RunView, opts: { width: number }): string 
   const chart = renderChart(series.values, {
     width: opts.width,
     height: CHART_HEIGHT,
-    title: `${verdict.metric} over time, ${formatSeconds(first)} – ${formatSeconds(last)} (max per column)`,
+    title: `judged metric over time, ${formatSeconds(first)} – ${formatSeconds(last)} (max per column)`,
   });
 
   return [

@@ -79,7 +79,8 @@ test('a significant slope that grew too little in total is inconclusive, not a l
 
 test('settles: readings that go down and up again, noise from the widest settle window', () => {
   // y − V = 0, +10000, −10000, 0: slope −31.25, residual std ≈ 9487 (below the floor), but one
-  // window spread 100000 → σ = 50000, se = 50000/√20480 ≈ 349.39.
+  // window spread 100000 → σ = 50000, se = 50000/√20480 ≈ 349.39,
+  // range = −31.25 ± 698.77.
   const readings = [
     reading(0, 0, 10 * MB),
     reading(1, 64, V),

@@ -254,7 +254,7 @@ export const flatRun = (spec: SynthSpec = {}) => syntheticRun({ seed: 11, ...spe
 export const linearLeakRun = (bytesPerIteration = 150 * KB, spec: SynthSpec = {}) =>
   syntheticRun({ seed: 12, retained: (i) => bytesPerIteration * i, ...spec });
 
-/** Heap climbs by 120 MB during load and drops at every GC, nothing kept: settles (peaks are not leaks). */
+/** Heap climbs by up to 96 MB during load and drops at every minor GC, nothing kept: settles (peaks are not leaks). */
 export const sawtoothRun = (spec: SynthSpec = {}) =>
   syntheticRun({ seed: 13, garbageBytes: 120 * MB, teeth: 6, ...spec });
 
