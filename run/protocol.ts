@@ -100,6 +100,7 @@ export async function runProtocol(plan: RunPlan, ctx: { signal: AbortSignal; log
     throw e;
   }
   meta.target = { command: target.command, pid: target.pid, baseUrl: target.baseUrl, metricsUrl: target.metricsUrl, gcUrl: target.gcUrl };
+  await saveMeta(); // from here on a killed heapgate still leaves the target's pid on record
   ctx.log(`${plan.label ?? plan.scenario}: target pid ${target.pid} ready at ${target.baseUrl}`);
 
   const sampler = new Sampler({
@@ -183,6 +184,7 @@ export async function runProtocol(plan: RunPlan, ctx: { signal: AbortSignal; log
       sampler.setPhase(`cooldown-${round}`);
       await sleep(meta.protocol.cooldownS * 1000, undefined, { signal: step });
       await settle(`settle-${round}`);
+      await saveMeta();
     }
     sampler.setPhase('done');
     await nextSample(sampler, step);

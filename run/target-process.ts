@@ -70,7 +70,7 @@ function launch(file: string, args: string[], shell: boolean, log: WriteStream) 
   const stop = async () => {
     if (!ended) {
       killGroup(pid, 'SIGTERM');
-      const done = await Promise.race([exited.then(() => true), sleep(STOP_GRACE_MS).then(() => false)]);
+      const done = await Promise.race([exited.then(() => true), sleep(STOP_GRACE_MS, false, { ref: false })]);
       if (!done) killGroup(pid, 'SIGKILL');
       await exited;
     }
@@ -125,7 +125,8 @@ async function readListeningUrl(
   const failed = exited.then((end) => {
     throw new HeapgateError('TARGET_START_FAILED', EXIT.targetFailed, `reference target ${describeEnd(end)} before listening (see ${logPath})`);
   });
-  const timedOut = sleep(READY_TIMEOUT_MS).then(() => {
+  // Unref'd: a pending time limit must not keep heapgate alive once the race is decided.
+  const timedOut = sleep(READY_TIMEOUT_MS, undefined, { ref: false }).then(() => {
     throw new HeapgateError('TARGET_NOT_READY', EXIT.targetFailed, `reference target did not report its port within ${READY_TIMEOUT_MS / 1000} s`);
   });
   return Promise.race([found, failed, timedOut]);

@@ -70,8 +70,8 @@ export function readJobUpload(req: IncomingMessage, maxBytes: number): Promise<J
       settled = true;
       req.unpipe(parser);
       req.off('data', count);
-      // Keep reading and discarding what the client is still sending: the caller answers now,
-      // and a client mid-upload sees the answer rather than a reset connection.
+      // Discard whatever is still arriving instead of buffering it; the route answers at once
+      // with Connection: close, so the socket goes as soon as the answer is out.
       req.resume();
       // Our 'error' listener stays attached (and is a no-op once settled), so destroying the
       // parser mid-body cannot raise an unhandled error.

@@ -46,7 +46,11 @@ export function noise(seed: number, length: number): Buffer {
 /** Encode a PNG of seeded RGB noise, about `targetBytes` long. */
 export function renderResultPng(seed: number, targetBytes: number): Buffer {
   const { width, height } = dimensionsFor(targetBytes);
-  const png = new PNG({ width, height, colorType: 2, inputColorType: 2, inputHasAlpha: false });
+  // Sized after construction: given width/height, pngjs would first allocate an RGBA buffer
+  // we would throw away, a transient allocation per job that only blurs memory readings.
+  const png = new PNG();
+  png.width = width;
+  png.height = height;
   png.data = noise(seed, width * height * BYTES_PER_PIXEL);
   return PNG.sync.write(png, {
     colorType: 2,

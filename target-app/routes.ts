@@ -69,9 +69,9 @@ async function submitJob(req: IncomingMessage, res: ServerResponse, ctx: RouteCo
     upload = await readJobUpload(req, ctx.config.maxUploadBytes);
   } catch (e) {
     if (!(e instanceof UploadError)) throw e;
-    // After a 413 the rest of the body is not wanted: close instead of reading it to keep the
-    // connection alive. A 400'd body is small enough for Node to drain for keep-alive.
-    return sendError(res, e.status, e.message, e.status === 413 ? { Connection: 'close' } : {});
+    // The rest of a refused body is not wanted: close the connection rather than read on to
+    // keep it alive (a chunked body could go on for ever).
+    return sendError(res, e.status, e.message, { Connection: 'close' });
   }
   const job = ctx.runner.submit(upload);
   sendJson(res, 202, { jobId: job.id, status: job.status }, { Location: `/api/images/status/${job.id}` });

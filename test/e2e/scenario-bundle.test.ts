@@ -15,7 +15,7 @@ describe('bundled scenarios', () => {
     const imports = [...js.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]!);
     assert.ok(imports.length > 0);
     for (const i of imports) assert.match(i, /^k6(\/|$)/, `import ${i}`);
-    assert.match(js, /export function handleSummary/);
+    assert.match(js, /^export \{[^}]*\bhandleSummary\b[^}]*\};$/m);
   });
 
   it('k6 archive accepts job-flow', async () => {
