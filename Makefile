@@ -15,13 +15,13 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
 build: node_modules/.package-lock.json
-	npm run --silent build
+	@npm run --silent build
 
 k6: build
 	@$(HEAPGATE) setup >/dev/null
 
 loadtest: setup
-	$(HEAPGATE) loadtest --profile $(PROFILE)
+	@$(HEAPGATE) loadtest --profile $(PROFILE)
 
 # Unit tests first (seconds), then the end-to-end ones (real k6, real targets; about two minutes).
 test: setup
