@@ -141,7 +141,8 @@ export class Sampler {
   /** One reading. Never rejects: every failure becomes empty cells (and a warning once). */
   async #tick(): Promise<void> {
     const ts = new Date().toISOString();
-    const elapsedS = this.elapsedS();
+    // Rounded to what the CSV keeps, so a row seen live equals the same row read back later.
+    const elapsedS = Math.round(this.elapsedS() * 1000) / 1000;
     const phase = this.#phase;
     const values: Record<string, number | null> = {};
     for (const c of this.#columns) values[c] = null;

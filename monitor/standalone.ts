@@ -102,11 +102,14 @@ export async function runStandaloneMonitor(opts: StandaloneOptions, signal: Abor
     await sampler.start();
     await until(sampler, child, opts.durationS, signal);
     // Gone by itself: give the exit status a moment to arrive (Node reaps, then reports).
-    if (child && sampler.targetGone) await Promise.race([child.exited, delay(1000)]);
+    if (child && sampler.targetGone) await within(child.exited, 1000);
   } finally {
     stoppingIt = true;
-    stats = await sampler.stop();
-    if (child) await child.stop(opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
+    try {
+      stats = await sampler.stop();
+    } finally {
+      if (child) await child.stop(opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
+    }
   }
   if (!child && sampler.targetGone && !sampler.exit) sampler.markExit({});
   return { stats, exit: sampler.exit, rows: sampler.rows, pid, warnings: [...sampler.warnings] };
@@ -125,11 +128,17 @@ function until(sampler: Sampler, child: StartedCommand | null, durationS: number
     cleanups.push(() => signal.removeEventListener('abort', finish));
     cleanups.push(sampler.onSample((s) => !s.alive && finish()));
     if (child) {
+      // Normally the next tick finds the exited command's pid gone and ends the wait with a dead
+      // row; this is the fallback should that row not come.
+      let timer: NodeJS.Timeout | undefined;
       let active = true;
-      cleanups.push(() => (active = false));
-      // Let the row that sees it gone be written first when it comes soon; a started command is
-      // reaped by Node at once, so the next tick finds its pid gone.
-      void child.exited.then(() => active && setTimeout(finish, sampler.intervalMs * 1.5).unref());
+      cleanups.push(() => {
+        active = false;
+        clearTimeout(timer);
+      });
+      void child.exited.then(() => {
+        if (active) timer = setTimeout(finish, sampler.intervalMs * 2 + 100);
+      });
     }
     if (durationS !== undefined) {
       const timer = setTimeout(finish, durationS * 1000);
@@ -191,7 +200,7 @@ function startCommand(command: string, logPath: string | undefined): StartedComm
       if (await groupGone(pgid, graceMs)) return;
       signalGroup(pgid, 'SIGKILL');
       await groupGone(pgid, graceMs);
-      await Promise.race([exited, delay(graceMs)]);
+      await within(exited, graceMs);
     },
   };
 }
@@ -225,6 +234,15 @@ async function groupGone(pgid: number, ms: number): Promise<boolean> {
   }
 }
 
+// Both timers are ref'd on purpose: while we wait for a group to die, nothing else may keep the
+// event loop alive (the subprocess handle is gone once the shell exited).
 function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Wait for `p`, but at most `ms`; the timer is cleared either way so it holds no one up. */
+async function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }

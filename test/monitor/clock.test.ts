@@ -13,13 +13,14 @@ describe('startSteadyClock', () => {
       await sleep(5); // a tick's own duration must not push the next one later
     });
     await sleep(330);
+    const due = Math.floor((performance.now() - t0) / 20) + 1;
     await clock.stop();
     const { ticks, missedTicks } = clock.stats();
     assert.equal(seen[0]!.n, 0);
     assert.equal(ticks, seen.length);
     // Every due tick either ran or was counted as missed: no drift, nothing lost silently.
-    const last = seen.at(-1)!.n;
-    assert.equal(ticks + missedTicks, last + 1);
+    assert.ok(ticks + missedTicks >= seen.at(-1)!.n + 1);
+    assert.ok(ticks + missedTicks <= due, `${ticks} + ${missedTicks} ticks, ${due} due`);
     assert.ok(ticks >= 8, `only ${ticks} ticks in 330 ms`);
     for (const { n, at } of seen) assert.ok(at >= n * 20 - 2, `tick ${n} ran early, at ${at.toFixed(1)} ms`);
     // Tick numbers strictly increase.
@@ -27,6 +28,7 @@ describe('startSteadyClock', () => {
   });
 
   it('skips and counts ticks that fall due while one is still running', async () => {
+    const t0 = performance.now();
     const ran: number[] = [];
     let concurrent = 0;
     let maxConcurrent = 0;
@@ -37,12 +39,15 @@ describe('startSteadyClock', () => {
       concurrent--;
     });
     await sleep(300);
+    const due = Math.floor((performance.now() - t0) / 20) + 1;
     await clock.stop();
     const { ticks, missedTicks } = clock.stats();
     assert.equal(maxConcurrent, 1, 'ticks never overlap');
-    assert.ok(missedTicks >= ticks, `${missedTicks} missed for ${ticks} run`);
+    assert.equal(ticks, ran.length);
     assert.ok(ticks >= 2);
-    assert.equal(ticks + missedTicks, ran.at(-1)! + 1);
+    assert.ok(missedTicks >= ticks, `${missedTicks} missed for ${ticks} run`);
+    assert.ok(ticks + missedTicks >= ran.at(-1)! + 1);
+    assert.ok(ticks + missedTicks <= due, `${ticks} + ${missedTicks} ticks, ${due} due`);
   });
 
   it('stop() waits for the running tick to finish', async () => {

@@ -99,7 +99,9 @@ describe('samples.csv', () => {
     await assert.rejects(readSamplesCsv(file), { code: 'CSV_INVALID', message: /^samples\.csv line 2: / });
   });
 
-  it('fails at once when the file cannot be created', () => {
-    assert.throws(() => createSamplesWriter('/proc/heapgate-cannot/samples.csv', COLUMNS));
+  it('fails at once when the file cannot be created', async () => {
+    const notADir = path.join(tempDir(), 'file');
+    await writeFile(notADir, '');
+    assert.throws(() => createSamplesWriter(path.join(notADir, 'samples.csv'), COLUMNS));
   });
 });
