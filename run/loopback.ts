@@ -1,14 +1,6 @@
 // Load goes only to this machine: every URL heapgate sends requests to must name a loopback host.
-import { isIP } from 'node:net';
 import { EXIT, HeapgateError } from '../model/errors.js';
-
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '');
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  if (isIP(host) === 6) return host === '::1' || /^::ffff:127\./i.test(host);
-  return false;
-}
+import { isLoopbackHost } from '../model/loopback.js';
 
 /** Parses `value` as an http(s) URL on a loopback host, or throws a one-line usage error. */
 export function loopbackUrl(flag: string, value: string): URL {

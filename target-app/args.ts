@@ -2,7 +2,8 @@
 // one-line message and exit code 2, so a launcher that got a flag wrong sees why in one line.
 import { parseArgs } from 'node:util';
 import { EXIT, HeapgateError } from '../model/errors.js';
-import { TARGET_DEFAULTS, TARGET_MODES, isLoopbackHost, type TargetConfig, type TargetMode } from './config.js';
+import { isLoopbackHost } from '../model/loopback.js';
+import { TARGET_DEFAULTS, TARGET_MODES, type TargetConfig, type TargetMode } from './config.js';
 
 export const TARGET_USAGE = `usage: node --expose-gc dist/target-app/main.js --mode leaky|fixed [options]
   --mode leaky|fixed   leaky keeps every finished job forever (seed 001); fixed drops on fetch + TTL sweep

@@ -45,21 +45,3 @@ export const TARGET_DEFAULTS: Omit<TargetConfig, 'mode'> = {
 export function targetConfig(mode: TargetMode, overrides: Partial<Omit<TargetConfig, 'mode'>> = {}): TargetConfig {
   return { ...TARGET_DEFAULTS, ...overrides, mode };
 }
-
-/**
- * Whether a bind host is loopback. The target exposes a GC trigger and grows memory on purpose,
- * so it must never be reachable from another machine.
- */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase();
-  return h === 'localhost' || h === '::1' || h === '[::1]' || /^127(\.\d{1,3}){3}$/.test(h);
-}
-
-/** Whether a peer address (req.socket.remoteAddress) is this machine. */
-export function isLoopbackAddress(address: string | undefined): boolean {
-  if (!address) return false;
-  const a = address.toLowerCase();
-  // An IPv4 peer on a dual-stack socket shows up as ::ffff:127.x.y.z.
-  const v4 = a.startsWith('::ffff:') ? a.slice('::ffff:'.length) : a;
-  return v4 === '::1' || /^127(\.\d{1,3}){3}$/.test(v4);
-}

@@ -4,6 +4,7 @@
 // count and each retained result costs what the config says. Why a seed: every job gets different
 // bytes (nothing is shared or deduplicated between results), yet a test can reproduce one exactly.
 import { PNG } from 'pngjs';
+import { mulberry32 } from '../model/seeded-random.js';
 
 const BYTES_PER_PIXEL = 3; // RGB, 8 bits per channel
 /** Signature + IHDR + IEND chunks, and zlib's header/trailer: what a PNG costs besides pixels. */
@@ -16,18 +17,6 @@ export function dimensionsFor(targetBytes: number): { width: number; height: num
   const width = Math.max(1, Math.round(Math.sqrt(pixelBytes / BYTES_PER_PIXEL)));
   const height = Math.max(1, Math.round(pixelBytes / (width * BYTES_PER_PIXEL + 1)));
   return { width, height };
-}
-
-/** mulberry32: tiny, fast, good enough to defeat deflate; 32-bit state from the seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
 }
 
 /** RGB noise from `seed`, `length` bytes. */

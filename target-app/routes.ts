@@ -3,7 +3,8 @@
 // exists but was asked with the wrong method is told 405, and anything else 404.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
-import { isLoopbackAddress, type TargetConfig } from './config.js';
+import { isLoopbackHost } from '../model/loopback.js';
+import type { TargetConfig } from './config.js';
 import { sendError, sendJson } from './http-util.js';
 import type { JobRunner } from './job-runner.js';
 import type { JobStore } from './job-store.js';
@@ -111,7 +112,7 @@ async function metrics(_req: IncomingMessage, res: ServerResponse, ctx: RouteCon
  * a stop-the-world pause on demand is not something to offer the network.
  */
 function forceGc(req: IncomingMessage, res: ServerResponse): void {
-  if (!isLoopbackAddress(req.socket.remoteAddress)) {
+  if (!isLoopbackHost(req.socket.remoteAddress ?? '')) {
     return sendError(res, 403, 'the GC endpoint answers loopback peers only');
   }
   const gc = globalThis.gc;

@@ -13,17 +13,12 @@
 //             timer, a GC that landed differently.
 //   jitter    ± a few KB on every tick: even still memory is not exact.
 import type { RoundRecord, RunMeta, Sample, SettleRecord, TargetExit } from '../../model/types.js';
+import { mulberry32 as uint32 } from '../../model/seeded-random.js';
 
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
+/** Seeded uniform numbers in [0, 1). */
 export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = uint32(seed);
+  return () => next() / 4294967296;
 }
 
 export const KB = 1024;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isLoopbackHost, loopbackUrl } from '../../run/loopback.js';
+import { isLoopbackHost } from '../../model/loopback.js';
+import { loopbackUrl } from '../../run/loopback.js';
 
 describe('loopback guard', () => {
   it('accepts only this machine', () => {
