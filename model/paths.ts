@@ -15,6 +15,8 @@ export function scenarioBundle(name: string): string {
   return path.join(SCENARIOS_DIST, `${name}.js`);
 }
 
+const k6Step = (step: number | string) => (typeof step === 'number' ? `round-${step}` : step);
+
 /** The files of one run folder. */
 export function runFiles(dir: string) {
   return {
@@ -25,8 +27,9 @@ export function runFiles(dir: string) {
     report: path.join(dir, 'report.md'),
     targetLog: path.join(dir, 'target.log'),
     k6Dir: path.join(dir, 'k6'),
-    k6Summary: (round: number) => path.join(dir, 'k6', `round-${round}.json`),
-    k6Log: (round: number) => path.join(dir, 'k6', `round-${round}.log`),
+    /** k6's summary and output of round N, or of a named step such as 'warmup'. */
+    k6Summary: (step: number | string) => path.join(dir, 'k6', `${k6Step(step)}.json`),
+    k6Log: (step: number | string) => path.join(dir, 'k6', `${k6Step(step)}.log`),
   };
 }
 export type RunFiles = ReturnType<typeof runFiles>;

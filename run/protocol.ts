@@ -150,9 +150,10 @@ export async function runProtocol(plan: RunPlan, ctx: { signal: AbortSignal; log
       ctx.log(`${plan.label ?? plan.scenario}: ${phase} ${record.stable ? 'still' : 'NOT still'} after ${record.durationS.toFixed(1)} s, ${record.gcRequests} GC`);
     };
 
-    const load = async (name: string, round: number | null, duration: string) => {
-      const summaryPath = round === null ? `${files.k6Dir}/${name}.json` : files.k6Summary(round);
-      const logPath = round === null ? `${files.k6Dir}/${name}.log` : files.k6Log(round);
+    const load = async (which: 'warmup' | number, duration: string) => {
+      const name = typeof which === 'number' ? `load-${which}` : which;
+      const summaryPath = files.k6Summary(which);
+      const logPath = files.k6Log(which);
       const env = { ...meta.k6Env, DURATION: duration, BASE_URL: target.baseUrl };
       const startedElapsedS = sampler.latest()?.elapsedS ?? 0;
       const r = await runK6({ k6, script, env, summaryPath, logPath, signal: step });
@@ -166,12 +167,12 @@ export async function runProtocol(plan: RunPlan, ctx: { signal: AbortSignal; log
 
     if (plan.profile.warmupS > 0) {
       sampler.setPhase('warmup');
-      await load('warmup', null, `${plan.profile.warmupS}s`);
+      await load('warmup', `${plan.profile.warmupS}s`);
     }
     await settle('settle-baseline');
     for (let round = 1; round <= meta.protocol.rounds; round++) {
       sampler.setPhase(`load-${round}`);
-      const { r, summaryPath, startedElapsedS } = await load(`load-${round}`, round, meta.k6Env.DURATION ?? '10s');
+      const { r, summaryPath, startedElapsedS } = await load(round, meta.k6Env.DURATION ?? '10s');
       const rec = roundRecord(r.summary, {
         round,
         k6ExitCode: r.exitCode,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { heapgate, tempDir } from './helpers.js';
+import { heapgate, pidAlive, readMeta, tempDir } from './helpers.js';
 
 function oneLine(stderr: unknown): string {
   const lines = String(stderr).trim().split('\n');
@@ -65,5 +65,18 @@ describe('heapgate CLI errors', () => {
     const r = await heapgate(['run', 'job-flow', '--profile', 'smoke', '--start', 'echo starting; exit 3', '--base-url', 'http://127.0.0.1:9', '--out', out]);
     assert.equal(r.exitCode, 8);
     assert.match(String(r.stderr).trim().split('\n').at(-1)!, /^heapgate: target exited with code 3 before it answered at http:\/\/127\.0\.0\.1:9/);
+  });
+
+  it('reports a scenario k6 cannot run (exit 7), stops the target and keeps the run folder', async () => {
+    const out = await tempDir('k6-fails');
+    const r = await heapgate(['run', 'job-flow', '--mode', 'fixed', '--profile', 'smoke', '-e', 'POLL_INTERVAL=-1', '--out', out]);
+    assert.equal(r.exitCode, 7, String(r.stderr));
+    assert.equal(
+      String(r.stderr).trim().split('\n').at(-1),
+      `heapgate: k6 script exception (exit 107) in warmup: see ${path.join(out, 'k6', 'warmup.log')}`,
+    );
+    const meta = await readMeta(out);
+    assert.equal(meta.outcome, 'failed');
+    assert.equal(pidAlive(meta.target.pid!), false, 'target stopped');
   });
 });
