@@ -7,7 +7,7 @@ SHELL := /bin/bash
 HEAPGATE := node dist/cli/main.js
 PROFILE ?= default
 
-.PHONY: setup build k6 loadtest test test-unit test-e2e report typecheck clean
+.PHONY: setup build k6 loadtest test test-unit test-e2e report typecheck clean bench-upload
 
 setup: k6
 
@@ -36,6 +36,12 @@ test-e2e: setup
 # Re-render from recorded runs without running anything: make report BEFORE=dir AFTER=dir
 report: build
 	$(HEAPGATE) compare $(BEFORE) $(AFTER)
+
+# Seed 000's upload blow-ups on the real target, leaky vs fixed: memory, early 413, retention.
+# A few minutes and ~6 GB of RAM at the leaky peak; BENCH_ARGS=--json also writes results/.
+bench-upload: build
+	npx tsc -p bench/tsconfig.json
+	node dist/bench/upload-memory.js $(BENCH_ARGS)
 
 typecheck: node_modules/.package-lock.json
 	npm run --silent typecheck

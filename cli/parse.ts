@@ -1,6 +1,9 @@
 // Option parsers for commander: each turns a bad value into commander's one-line usage error.
 import { InvalidArgumentError } from 'commander';
 import bytes from 'bytes';
+import path from 'node:path';
+import type { DiskWatch } from '../model/types.js';
+import { parseDiskWatch } from '../monitor/sources/disk.js';
 
 export function wholeNumber(min: number) {
   return (value: string): number => {
@@ -22,4 +25,12 @@ export function keyValue(value: string, previous: Record<string, string> = {}): 
   const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(value);
   if (!m) throw new InvalidArgumentError('must be KEY=VALUE');
   return { ...previous, [m[1]!]: m[2]! };
+}
+
+/** Collects repeated `--watch-dir name=path` (or `--watch-file`) flags, paths made absolute. */
+export function collectWatch(flag: string) {
+  return (value: string, previous: DiskWatch[]): DiskWatch[] => {
+    const w = parseDiskWatch(flag, value);
+    return [...previous, { ...w, path: path.resolve(w.path) }];
+  };
 }

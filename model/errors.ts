@@ -13,6 +13,7 @@ export const EXIT = {
   setup: 6,
   k6Failed: 7,
   targetFailed: 8,
+  overBudget: 98,
   leaks: 99,
   aborted: 130,
 } as const;

@@ -78,6 +78,9 @@ export interface RoundRecord {
   custom: Record<string, number>;
   startedElapsedS: number;
   endedElapsedS: number;
+  /** Peak RSS of the k6 process itself in this round (VmHWM), so a report never blames the target
+   *  for the load generator's memory (k6 spends a lot on multipart bodies). null when unread. */
+  k6PeakRssBytes: number | null;
 }
 
 /** What happened in one settle phase: forced GC, then waiting for memory to stop moving. */
@@ -114,6 +117,45 @@ export interface ProtocolOptions {
   settleToleranceRatio: number;
 }
 
+/**
+ * One thing that must come back after load, judged the same way as memory: post-GC readings of a
+ * column across rounds against the work done. A scenario names its signals; job-flow has only
+ * memory per iteration, upload-flood adds disk kept per upload and log bytes per request.
+ */
+export interface SignalSpec {
+  /** Short name in reports: 'memory', 'disk', 'log'. */
+  name: string;
+  /** Column or `a+b` sum of columns; null = the automatically chosen memory metric. */
+  metric: string | null;
+  /**
+   * What counts as work: 'iterations', 'httpReqs', or the name of a k6 metric of the scenario as
+   * kept in RoundRecord.custom (e.g. 'upload_bytes', 'uploads_accepted').
+   */
+  work: string;
+  /** Work is divided by this before judging (bytes → MB: 1048576). */
+  workScale: number;
+  /** Unit of work in reports: 'iteration', 'MB uploaded', 'upload', 'request'. */
+  unit: string;
+  /** Retention above this many bytes per unit of work is a leak. */
+  limitPerUnit: number;
+  /** A leak must also have grown at least this much across the judged rounds, bytes. */
+  minGrowthBytes: number;
+}
+
+/** A folder or file the sampler measures on every tick (its columns: see DISK_COLUMN). */
+export interface DiskWatch {
+  /** Short name used in column names, e.g. 'output' or 'app.log'. */
+  name: string;
+  path: string;
+}
+
+/** Column names of the disk sources, one set per watched folder or file. */
+export const DISK_COLUMN = {
+  dirBytes: (name: string) => `disk_dir_bytes{name="${name}"}`,
+  dirFiles: (name: string) => `disk_dir_files{name="${name}"}`,
+  fileBytes: (name: string) => `disk_file_bytes{name="${name}"}`,
+} as const;
+
 export type RunOutcome = 'completed' | 'crashed' | 'aborted' | 'failed';
 
 /** run-meta.json: everything about a run except its samples. */
@@ -136,6 +178,12 @@ export interface RunMeta {
   protocol: ProtocolOptions;
   /** Environment handed to k6 for every round (scenario knobs such as VUS, DURATION). */
   k6Env: Record<string, string>;
+  /** What is judged, in order; the first is the primary (memory) signal. */
+  signals: SignalSpec[];
+  /** Folders and files sampled beside the process. */
+  watch: { dirs: DiskWatch[]; files: DiskWatch[] };
+  /** Peak RSS the target may reach (seed 002's box: a limit in bytes); null = no budget. */
+  budgetRssBytes: number | null;
   rounds: RoundRecord[];
   settles: SettleRecord[];
   sampler: SamplerStats | null;
@@ -158,38 +206,63 @@ export interface Reading {
   /** Rows in the window. */
   n: number;
   stable: boolean;
-  /** Iterations completed by k6 up to and including this round. */
-  cumulativeIterations: number;
+  /** Work done up to and including this round, in the signal's unit (iterations, MB uploaded, …). */
+  cumulativeWork: number;
   elapsedS: number;
 }
 
+/** How readings are judged, for every signal; the overrides apply to the primary (first) signal. */
 export interface JudgeOptions {
-  /** Retention above this, in bytes per completed iteration, is a leak. */
-  leakBytesPerIteration: number;
-  /** A leak must also have grown at least this much across the judged rounds. */
-  minGrowthBytes: number;
+  /** Override of the primary signal's limit, bytes per unit of work; null = the signal's own. */
+  leakBytesPerUnit: number | null;
+  /** Override of the primary signal's minimum growth, bytes; null = the signal's own. */
+  minGrowthBytes: number | null;
   /** Smallest noise assumed for a reading, bytes (even a perfectly still reading is not exact). */
   noiseFloorBytes: number;
   /** Leading post-GC readings left out of the slope (warm-up: caches and JIT filling). 1 = baseline only. */
   skipReadings: number;
-  /** Column or `a+b` sum of columns to judge; null picks one (see analysis). */
+  /** Override of the primary signal's column or `a+b` sum; null = the signal's own (or auto). */
   metric: string | null;
 }
 
-export interface Verdict {
-  outcome: Outcome;
-  /** One line, human: the deciding numbers in words. */
+/** The judgement of one signal. */
+export interface SignalVerdict {
+  name: string;
+  outcome: Exclude<Outcome, 'crashed'>;
   reason: string;
   /** The column, or `a+b` sum of columns, that was judged. */
   metric: string;
+  unit: string;
   readings: Reading[];
-  /** Fitted bytes retained per completed iteration over the judged readings. */
-  retainedPerIteration: number | null;
-  /** ±2 standard errors around retainedPerIteration. */
-  retainedPerIterationRange: [number, number] | null;
-  /** Fitted growth across the judged readings, bytes. */
+  /** Fitted bytes retained per unit of work over the judged readings. */
+  retainedPerUnit: number | null;
+  /** ±2 standard errors around retainedPerUnit. */
+  retainedPerUnitRange: [number, number] | null;
   growthBytes: number | null;
-  /** Noise assumed for one reading, bytes. */
+  noiseBytes: number | null;
+  /** The limit it was judged against, bytes per unit. */
+  limitPerUnit: number;
+  /** Work over the whole run, in the unit. */
+  work: number;
+}
+
+export interface Verdict {
+  /**
+   * crashed when the target died; else leaks when any signal leaks; else inconclusive when any
+   * signal is; else settles. A peak over the RSS budget is reported in `budget` (gate: exit 98).
+   */
+  outcome: Outcome;
+  /** One line, human: the deciding numbers in words. */
+  reason: string;
+  /** Every signal's judgement; the first is the primary (memory) one, mirrored below. */
+  signals: SignalVerdict[];
+  /** The primary signal's column(s), readings and fit, as in signals[0]. */
+  metric: string;
+  unit: string;
+  readings: Reading[];
+  retainedPerUnit: number | null;
+  retainedPerUnitRange: [number, number] | null;
+  growthBytes: number | null;
   noiseBytes: number | null;
   baselineBytes: number | null;
   /** Highest value of the judged metric over the whole run. */
@@ -202,7 +275,11 @@ export interface Verdict {
     httpP95Ms: number | null;
     checksRate: number | null;
     thresholdsOk: boolean;
+    /** Highest k6 peak RSS over the rounds. */
+    peakRssBytes: number | null;
   };
+  /** Peak RSS of the target against its budget; null when the run had no budget. */
+  budget: { limitBytes: number; peakRssBytes: number | null; ok: boolean } | null;
   judge: JudgeOptions;
   crash: TargetExit | null;
 }

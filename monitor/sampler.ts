@@ -1,13 +1,17 @@
-// The sidecar sampler: on a steady clock, read the target's /proc tree and scrape its metrics
-// endpoint side by side, and stream each reading to samples.csv tagged with the current phase.
+// The sidecar sampler: on a steady clock, read the target's /proc tree, scrape its metrics
+// endpoint and measure the watched folders and files side by side, and stream each reading to
+// samples.csv tagged with the current phase.
 //
 // It outlives its target on purpose: when the process dies (OOM kill, crash), rows keep coming
-// with alive=0 and empty values, so the CSV shows when it died and what memory looked like just
-// before — the one thing a crashed run must not lose. Nothing in a tick throws.
+// with alive=0 and empty process values, so the CSV shows when it died and what memory looked like
+// just before — the one thing a crashed run must not lose. Disk values keep being read after the
+// death: files outlive processes, and what the target left behind is the point of watching them.
+// Nothing in a tick throws.
 import { performance } from 'node:perf_hooks';
-import { PROC_COLUMNS, type Sample, type SamplerStats, type TargetExit } from '../model/types.js';
+import { DISK_COLUMN, PROC_COLUMNS, type DiskWatch, type Sample, type SamplerStats, type TargetExit } from '../model/types.js';
 import { startSteadyClock, type SteadyClock } from './clock.js';
 import { createSamplesWriter, type SamplesWriter } from './samples-csv.js';
+import { checkDiskWatch, readDirUsage, readFileSize } from './sources/disk.js';
 import { readProcTree } from './sources/proc.js';
 import { MAX_PROM_COLUMNS, scrapePrometheus, type SeriesFilter } from './sources/prometheus.js';
 
@@ -27,6 +31,11 @@ export interface SamplerOptions {
    * (a target still starting). Default 0: one attempt.
    */
   discoveryWaitMs?: number;
+  /**
+   * Folders and files to measure on every tick, each into its own columns (DISK_COLUMN). A path
+   * that does not exist (yet) reads as empty cells. Names must be unique per kind (USAGE error).
+   */
+  watch?: { dirs: readonly DiskWatch[]; files: readonly DiskWatch[] };
 }
 
 export type SampleListener = (sample: Sample) => void;
@@ -50,10 +59,13 @@ export class Sampler {
   readonly intervalMs: number;
   readonly csvPath: string;
   readonly metricsUrl: string | null;
+  readonly watch: { readonly dirs: readonly DiskWatch[]; readonly files: readonly DiskWatch[] };
 
   #phase: string;
   #state: 'idle' | 'starting' | 'running' | 'stopped' = 'idle';
-  #columns: string[] = [...PROC_COLUMNS];
+  /** PROC_COLUMNS, then the disk columns; the series columns are added by start(). */
+  #columns: string[];
+  readonly #fixedColumns: readonly string[];
   #seriesColumns: string[] = [];
   #seriesSet = new Set<string>();
   #writer: SamplesWriter | null = null;
@@ -71,6 +83,9 @@ export class Sampler {
   #exit: TargetExit | null = null;
   #procFailing = false;
   #scrapeFailing = false;
+  /** Per watched path: whether its reads are failing now (warned once per streak), and whether it was ever found. */
+  readonly #diskFailing = new Set<string>();
+  readonly #diskSeen = new Set<string>();
   readonly #include: SeriesFilter | undefined;
   readonly #discoveryWaitMs: number;
 
@@ -84,13 +99,25 @@ export class Sampler {
     this.#include = options.include;
     this.#phase = options.initialPhase ?? 'startup';
     this.#discoveryWaitMs = options.discoveryWaitMs ?? 0;
+    this.watch = {
+      dirs: [...(options.watch?.dirs ?? [])].map((w) => ({ ...w })),
+      files: [...(options.watch?.files ?? [])].map((w) => ({ ...w })),
+    };
+    checkDiskWatch(this.watch);
+    this.#fixedColumns = [
+      ...PROC_COLUMNS,
+      ...this.watch.dirs.flatMap((w) => [DISK_COLUMN.dirBytes(w.name), DISK_COLUMN.dirFiles(w.name)]),
+      ...this.watch.files.map((w) => DISK_COLUMN.fileBytes(w.name)),
+    ];
+    this.#columns = [...this.#fixedColumns];
   }
 
   /**
    * Discover the metric columns, open the CSV and start ticking (the first row is taken at once).
    *
-   * Columns are fixed here, because a CSV header cannot grow: PROC_COLUMNS, then every series the
-   * first scrape returned (after the include filter), sorted, at most MAX_PROM_COLUMNS. A series
+   * Columns are fixed here, because a CSV header cannot grow: PROC_COLUMNS, then two columns per
+   * watched folder (bytes, files) and one per watched file, in the order given, then every series
+   * the first scrape returned (after the include filter), sorted, at most MAX_PROM_COLUMNS. A series
    * that appears only later (a lazily created metric) is ignored for the rest of the run; one that
    * disappears reads as empty cells. If the endpoint does not answer, the run goes on with the
    * /proc columns only and a warning says so.
@@ -101,7 +128,7 @@ export class Sampler {
     if (this.metricsUrl) this.#seriesColumns = await this.#discoverSeries(this.metricsUrl);
     if (this.#stopping) return; // stop() came while we were discovering: never start
     this.#seriesSet = new Set(this.#seriesColumns);
-    this.#columns = [...PROC_COLUMNS, ...this.#seriesColumns];
+    this.#columns = [...this.#fixedColumns, ...this.#seriesColumns];
     this.#writer = createSamplesWriter(this.csvPath, this.#columns);
     this.#t0 = performance.now();
     this.#cpu0 = process.cpuUsage();
@@ -118,7 +145,13 @@ export class Sampler {
           timeoutMs: Math.max(100, Math.min(DISCOVERY_TIMEOUT_MS, remaining > 0 ? remaining : DISCOVERY_TIMEOUT_MS)),
           ...(this.#include ? { include: this.#include } : {}),
         });
-        const keys = [...series.keys()].sort();
+        // A series named like one of our own columns would make the header hold it twice.
+        const fixed = new Set(this.#fixedColumns);
+        const clashing = [...series.keys()].filter((k) => fixed.has(k)).sort();
+        if (clashing.length) {
+          this.#warn(`metrics endpoint ${url} exposes ${clashing.join(', ')}, named like heapgate's own columns; left out`);
+        }
+        const keys = [...series.keys()].filter((k) => !fixed.has(k)).sort();
         if (keys.length === 0) {
           this.#warn(`metrics endpoint ${url} exposes no series matching the filter; sampling /proc columns only`);
         } else if (keys.length > MAX_PROM_COLUMNS) {
@@ -146,48 +179,11 @@ export class Sampler {
     const phase = this.#phase;
     const values: Record<string, number | null> = {};
     for (const c of this.#columns) values[c] = null;
-    let alive = false;
-
-    if (!this.#dead) {
-      const scrapeTimeoutMs = Math.min(MAX_SCRAPE_TIMEOUT_MS, Math.max(1, Math.floor(this.intervalMs * 0.8)));
-      const [proc, series] = await Promise.all([
-        readProcTree(this.pid).then(
-          (reading) => ({ ok: true as const, reading }),
-          (error: unknown) => ({ ok: false as const, error }),
-        ),
-        this.metricsUrl && this.#seriesColumns.length
-          ? scrapePrometheus(this.metricsUrl, {
-              timeoutMs: scrapeTimeoutMs,
-              include: (key) => this.#seriesSet.has(key),
-            }).then(
-              (map) => ({ ok: true as const, map }),
-              (error: unknown) => ({ ok: false as const, error }),
-            )
-          : null,
-      ]);
-
-      if (proc.ok && proc.reading === null) {
-        this.#dead = true;
-        this.#deathSeen ??= { elapsedS, phase };
-      } else {
-        // A read that failed for another reason (EMFILE, …) says nothing about death: alive, unknown values.
-        alive = true;
-        if (proc.ok) {
-          Object.assign(values, proc.reading);
-          this.#procFailing = false;
-        } else if (!this.#procFailing) {
-          this.#procFailing = true;
-          this.#warn(`reading /proc for pid ${this.pid} failed at ${elapsedS.toFixed(3)} s: ${message(proc.error)}`);
-        }
-        if (series?.ok) {
-          for (const [key, v] of series.map) if (key in values) values[key] = Number.isFinite(v) ? v : null;
-          this.#scrapeFailing = false;
-        } else if (series && !this.#scrapeFailing) {
-          this.#scrapeFailing = true;
-          this.#warn(`metrics scrape failed at ${elapsedS.toFixed(3)} s (phase ${phase}): ${message(series.error)}`);
-        }
-      }
-    }
+    // The process and the disk are read concurrently into the same row; the disk also after death.
+    const [alive] = await Promise.all([
+      this.#dead ? false : this.#readTarget(values, elapsedS, phase),
+      this.#readDisk(values, elapsedS),
+    ]);
 
     const sample: Sample = { ts, elapsedS, phase, alive, values };
     this.#writer!.write(sample);
@@ -198,6 +194,88 @@ export class Sampler {
       } catch (e) {
         this.#warn(`a sample listener threw: ${message(e)}`);
       }
+    }
+  }
+
+  /**
+   * Read /proc and scrape the metrics endpoint into `values`; resolves with whether the target
+   * still exists, and marks it dead when /proc says it is gone.
+   */
+  async #readTarget(values: Record<string, number | null>, elapsedS: number, phase: string): Promise<boolean> {
+    let alive = false;
+    const scrapeTimeoutMs = Math.min(MAX_SCRAPE_TIMEOUT_MS, Math.max(1, Math.floor(this.intervalMs * 0.8)));
+    const [proc, series] = await Promise.all([
+      readProcTree(this.pid).then(
+        (reading) => ({ ok: true as const, reading }),
+        (error: unknown) => ({ ok: false as const, error }),
+      ),
+      this.metricsUrl && this.#seriesColumns.length
+        ? scrapePrometheus(this.metricsUrl, {
+            timeoutMs: scrapeTimeoutMs,
+            include: (key) => this.#seriesSet.has(key),
+          }).then(
+            (map) => ({ ok: true as const, map }),
+            (error: unknown) => ({ ok: false as const, error }),
+          )
+        : null,
+    ]);
+
+    if (proc.ok && proc.reading === null) {
+      this.#dead = true;
+      this.#deathSeen ??= { elapsedS, phase };
+    } else {
+      // A read that failed for another reason (EMFILE, …) says nothing about death: alive, unknown values.
+      alive = true;
+      if (proc.ok) {
+        Object.assign(values, proc.reading);
+        this.#procFailing = false;
+      } else if (!this.#procFailing) {
+        this.#procFailing = true;
+        this.#warn(`reading /proc for pid ${this.pid} failed at ${elapsedS.toFixed(3)} s: ${message(proc.error)}`);
+      }
+      if (series?.ok) {
+        for (const [key, v] of series.map) if (this.#seriesSet.has(key)) values[key] = Number.isFinite(v) ? v : null;
+        this.#scrapeFailing = false;
+      } else if (series && !this.#scrapeFailing) {
+        this.#scrapeFailing = true;
+        this.#warn(`metrics scrape failed at ${elapsedS.toFixed(3)} s (phase ${phase}): ${message(series.error)}`);
+      }
+    }
+    return alive;
+  }
+
+  /**
+   * Measure every watched folder and file into `values`, concurrently. An absent path is empty
+   * cells and no warning (a folder the app has not created yet is data, not a fault); any other
+   * failure is empty cells and a warning, once per streak of failures of that path.
+   */
+  async #readDisk(values: Record<string, number | null>, elapsedS: number): Promise<void> {
+    await Promise.all([
+      ...this.watch.dirs.map(async (w) => {
+        const usage = await this.#readWatched('folder', w, elapsedS, () => readDirUsage(w.path));
+        values[DISK_COLUMN.dirBytes(w.name)] = usage?.bytes ?? null;
+        values[DISK_COLUMN.dirFiles(w.name)] = usage?.files ?? null;
+      }),
+      ...this.watch.files.map(async (w) => {
+        values[DISK_COLUMN.fileBytes(w.name)] = await this.#readWatched('file', w, elapsedS, () => readFileSize(w.path));
+      }),
+    ]);
+  }
+
+  /** One watched path's reading; never rejects. */
+  async #readWatched<T>(kind: 'folder' | 'file', w: DiskWatch, elapsedS: number, read: () => Promise<T | null>): Promise<T | null> {
+    const key = `${kind} ${w.name}`;
+    try {
+      const value = await read();
+      this.#diskFailing.delete(key);
+      if (value !== null) this.#diskSeen.add(key);
+      return value;
+    } catch (e) {
+      if (!this.#diskFailing.has(key)) {
+        this.#diskFailing.add(key);
+        this.#warn(`reading watched ${kind} ${w.name} (${w.path}) failed at ${elapsedS.toFixed(3)} s: ${message(e)}`);
+      }
+      return null;
     }
   }
 
@@ -291,6 +369,16 @@ export class Sampler {
     await this.#writer!.close();
     const clock = this.#clock!.stats();
     if (clock.failedTicks) this.#warn(`${clock.failedTicks} ticks failed: ${message(clock.lastError)}`);
+    // An absent path is not worth a warning on a tick (it may appear later), but one that never
+    // appeared is most likely a wrong path, and its columns would be empty with no word why.
+    for (const [kind, list] of [['folder', this.watch.dirs], ['file', this.watch.files]] as const) {
+      for (const w of list) {
+        const key = `${kind} ${w.name}`;
+        if (!this.#diskSeen.has(key) && !this.#diskFailing.has(key)) {
+          this.#warn(`watched ${kind} ${w.name} (${w.path}) never existed while sampling; its columns are empty`);
+        }
+      }
+    }
     return {
       ticks: clock.ticks,
       missedTicks: clock.missedTicks,

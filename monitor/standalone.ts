@@ -7,9 +7,10 @@
 // It prints nothing: the CLI prints. It stops only processes it started, by their process group.
 import fs from 'node:fs';
 import { execa } from 'execa';
-import type { SamplerStats, TargetExit } from '../model/types.js';
+import type { DiskWatch, SamplerStats, TargetExit } from '../model/types.js';
 import { EXIT, HeapgateError } from '../model/errors.js';
 import { Sampler } from './sampler.js';
+import { checkDiskWatch } from './sources/disk.js';
 import { processGroupMembers, readProcTree } from './sources/proc.js';
 
 export interface StandaloneOptions {
@@ -34,6 +35,11 @@ export interface StandaloneOptions {
   killGraceMs?: number;
   /** Retry the first metrics scrape this long while a started command boots; default 5000 ms with command, 0 with pid. */
   discoveryWaitMs?: number;
+  /**
+   * Folders and files to measure beside the process (--watch-dir / --watch-file). They are read
+   * for as long as the monitor runs, which still ends when the target is gone.
+   */
+  watch?: { dirs: readonly DiskWatch[]; files: readonly DiskWatch[] };
 }
 
 export interface StandaloneResult {
@@ -68,6 +74,7 @@ export async function runStandaloneMonitor(opts: StandaloneOptions, signal: Abor
   if (!(opts.intervalMs > 0)) {
     throw new HeapgateError('USAGE', EXIT.usage, `the interval must be positive, got ${opts.intervalMs}`);
   }
+  if (opts.watch) checkDiskWatch(opts.watch); // before starting anything
 
   let child: StartedCommand | null = null;
   let pid: number;
@@ -89,6 +96,7 @@ export async function runStandaloneMonitor(opts: StandaloneOptions, signal: Abor
     initialPhase: 'monitor',
     discoveryWaitMs: opts.discoveryWaitMs ?? (child ? 5000 : 0),
     ...(opts.include ? { include: opts.include } : {}),
+    ...(opts.watch ? { watch: opts.watch } : {}),
   });
   // The launcher's view of the exit is the precise one; record it as soon as it is known —
   // but not the exit we cause ourselves when stopping the command at the end.

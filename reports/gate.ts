@@ -1,9 +1,15 @@
 // The verdict as a process exit code, for CI. Leaks mirror k6's "thresholds failed" (99), so a
-// pipeline that already treats k6's 99 as "the load test failed" needs no new rule.
+// pipeline that already treats k6's 99 as "the load test failed" needs no new rule; a peak over
+// the RSS budget (seed 002: "no exit 137", memory under 60–63% of the box) is 98, next to it.
+//
+// The order says which failure a run is reported by when it has several:
+//   crashed (4) > leaks (99) > over budget (98) > inconclusive (3) > settles (0)
+// A crash makes every reading moot; a leak is the finding this tool exists for and is worse than a
+// high peak; a peak over budget is a fact even when the leak judgement could not decide.
 import { EXIT, type ExitCode } from '../model/errors.js';
-import type { Outcome } from '../model/types.js';
+import type { Outcome, Verdict } from '../model/types.js';
 
-export function exitCodeForOutcome(outcome: Outcome): ExitCode {
+function exitCodeForOutcome(outcome: Outcome): ExitCode {
   switch (outcome) {
     case 'settles':
       return EXIT.ok;
@@ -18,4 +24,18 @@ export function exitCodeForOutcome(outcome: Outcome): ExitCode {
       throw new Error(`unknown outcome ${String(never)}`);
     }
   }
+}
+
+/**
+ * Whether the target's peak RSS went over the run's budget: false when the run had none (a
+ * verdict.json written before budgets existed has no `budget` at all).
+ */
+export function isOverBudget(verdict: Pick<Verdict, 'budget'>): boolean {
+  return Boolean(verdict.budget) && !verdict.budget!.ok;
+}
+
+export function exitCodeForVerdict(verdict: Pick<Verdict, 'outcome' | 'budget'>): ExitCode {
+  if (verdict.outcome === 'crashed' || verdict.outcome === 'leaks') return exitCodeForOutcome(verdict.outcome);
+  if (isOverBudget(verdict)) return EXIT.overBudget;
+  return exitCodeForOutcome(verdict.outcome);
 }

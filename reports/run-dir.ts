@@ -46,7 +46,21 @@ export function parseRunMeta(text: string, file: string): RunMeta {
       `${file} is not a heapgate run-meta.json (missing ${missing.join(', ')})`,
     );
   }
-  return meta as RunMeta;
+  return withDefaults(meta as RunMeta);
+}
+
+/**
+ * A run-meta.json written before runs had signals, disk watches, a budget or k6's own RSS loads as
+ * if it had none of them, so every reader sees the whole RunMeta shape.
+ */
+function withDefaults(meta: RunMeta): RunMeta {
+  return {
+    ...meta,
+    signals: meta.signals ?? [],
+    watch: meta.watch ?? { dirs: [], files: [] },
+    budgetRssBytes: meta.budgetRssBytes ?? null,
+    rounds: meta.rounds.map((r) => ({ ...r, k6PeakRssBytes: r.k6PeakRssBytes ?? null })),
+  };
 }
 
 /**

@@ -1,6 +1,8 @@
 // One k6 run of a bundled scenario: its output to a log file, its summary JSON read back.
 import { execa } from 'execa';
 import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { readProcTree } from '../monitor/sources/proc.js';
 import type { K6Binary } from './k6-binary.js';
 import type { K6Summary } from './k6-summary.js';
 
@@ -8,6 +10,23 @@ export interface K6RunResult {
   exitCode: number;
   /** null when k6 wrote no summary (it failed to start, or was killed). */
   summary: K6Summary | null;
+  /** k6's own peak RSS (VmHWM), read while it ran; null when never read. */
+  peakRssBytes: number | null;
+}
+
+/** Reads k6's peak RSS every 200 ms until `done`: /proc forgets a process once it is reaped. */
+async function watchPeakRss(pid: number | undefined, done: Promise<unknown>): Promise<number | null> {
+  if (pid === undefined) return null;
+  let peak: number | null = null;
+  let finished = false;
+  void done.finally(() => (finished = true));
+  while (!finished) {
+    const r = await readProcTree(pid).catch(() => null);
+    const v = r?.proc_rss_peak_bytes ?? null;
+    if (v !== null) peak = Math.max(peak ?? 0, v);
+    await Promise.race([done, sleep(200)]).catch(() => undefined);
+  }
+  return peak;
 }
 
 /** k6 exit codes worth a name in a message (k6's errext/exitcodes). */
@@ -30,7 +49,7 @@ export async function runK6(opts: {
   const env = { ...opts.env, SUMMARY_JSON: opts.summaryPath };
   const args = ['run', '--quiet', '--no-usage-report', ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]), opts.script];
   const log = { file: opts.logPath, append: true } as const;
-  const r = await execa(opts.k6.path, args, {
+  const child = execa(opts.k6.path, args, {
     reject: false,
     stdin: 'ignore',
     stdout: log,
@@ -40,11 +59,12 @@ export async function runK6(opts: {
     forceKillAfterDelay: 10_000,
     env: { K6_NO_USAGE_REPORT: 'true' },
   });
+  const [r, peakRssBytes] = await Promise.all([child, watchPeakRss(child.pid, child)]);
   let summary: K6Summary | null = null;
   try {
     summary = JSON.parse(await readFile(opts.summaryPath, 'utf8')) as K6Summary;
   } catch {
     summary = null; // k6 wrote none: it failed to start or was killed
   }
-  return { exitCode: r.exitCode ?? (r.signal ? 128 : 1), summary };
+  return { exitCode: r.exitCode ?? (r.signal ? 128 : 1), summary, peakRssBytes };
 }

@@ -30,7 +30,7 @@ function customFigures(metrics: K6Summary['metrics']): Record<string, number> {
 
 export function roundRecord(
   summary: K6Summary | null,
-  base: Pick<RoundRecord, 'round' | 'k6ExitCode' | 'summaryFile' | 'startedElapsedS' | 'endedElapsedS'>,
+  base: Pick<RoundRecord, 'round' | 'k6ExitCode' | 'summaryFile' | 'startedElapsedS' | 'endedElapsedS' | 'k6PeakRssBytes'>,
 ): RoundRecord {
   const m = summary?.metrics ?? {};
   return {

@@ -3,12 +3,13 @@
 //   → rounds of (k6 load → cool-down → GC until still) → stop everything → judge.
 // The verdict rests on the post-GC readings across rounds, normalised by k6's completed
 // iterations (see reports/analysis/judge.ts); this module only takes the readings honestly.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EXIT, HeapgateError } from '../model/errors.js';
 import { runFiles, scenarioBundle, type RunFiles } from '../model/paths.js';
 import { settledWindow } from '../model/settle.js';
-import type { JudgeOptions, RunMeta, Sample, SettleRecord, Verdict } from '../model/types.js';
+import type { DiskWatch, JudgeOptions, RunMeta, Sample, SettleRecord, Verdict } from '../model/types.js';
 import { requestGc } from '../monitor/gc-trigger.js';
 import { Sampler } from '../monitor/sampler.js';
 import { analyse } from '../reports/analysis/analyse.js';
@@ -18,19 +19,28 @@ import { ensureK6, type K6Binary } from './k6-binary.js';
 import { K6_EXIT_NAMES, runK6 } from './k6-round.js';
 import { roundRecord } from './k6-summary.js';
 import type { Profile } from './profiles.js';
+import type { ScenarioLoad } from './scenarios.js';
 import { startTarget, type RunningTarget, type TargetSpec } from './target-process.js';
 import { HEAPGATE_VERSION } from './version.js';
 
 export interface RunPlan {
   scenario: string;
   profile: Profile;
+  /** The scenario's load, signals and budget in this profile (run/scenarios.ts). */
+  load: ScenarioLoad;
   label: string | null;
   outDir: string;
   target: TargetSpec;
-  /** Scenario knobs for k6 on top of the profile's (e.g. from --env KEY=VALUE). */
+  /** Scenario knobs for k6 on top of the load's (e.g. from --env KEY=VALUE). */
   k6Env: Record<string, string>;
   rounds?: number;
   judge?: Partial<JudgeOptions>;
+  /** Overrides the load's RSS budget; null = none. */
+  budgetRssBytes?: number | null;
+  /** Folders and files of a --start service to sample (absolute paths). */
+  watch?: { dirs: DiskWatch[]; files: DiskWatch[] };
+  /** Keep the reference target's data dir (uploads, log) instead of removing it after the run. */
+  keepTargetData?: boolean;
 }
 
 export interface RunResult {
@@ -59,7 +69,7 @@ function nextSample(sampler: Sampler, signal: AbortSignal): Promise<Sample> {
   });
 }
 
-function initialMeta(plan: RunPlan, k6: K6Binary): RunMeta {
+function initialMeta(plan: RunPlan, k6: K6Binary, watch: RunMeta['watch']): RunMeta {
   const p = plan.profile;
   return {
     tool: { name: 'heapgate', version: HEAPGATE_VERSION },
@@ -71,7 +81,10 @@ function initialMeta(plan: RunPlan, k6: K6Binary): RunMeta {
     target: { command: '', pid: null, baseUrl: '', metricsUrl: null, gcUrl: null },
     k6: { path: k6.path, version: k6.version },
     protocol: { ...p.protocol, rounds: plan.rounds ?? p.protocol.rounds },
-    k6Env: { ...p.k6Env, ...plan.k6Env },
+    k6Env: { ...plan.load.k6Env, ...plan.k6Env },
+    signals: plan.load.signals,
+    watch,
+    budgetRssBytes: plan.budgetRssBytes !== undefined ? plan.budgetRssBytes : plan.load.budgetRssBytes,
     rounds: [],
     settles: [],
     sampler: null,
@@ -85,13 +98,25 @@ export async function runProtocol(plan: RunPlan, ctx: { signal: AbortSignal; log
   const files = runFiles(plan.outDir);
   await mkdir(files.k6Dir, { recursive: true });
   const k6 = await ensureK6(ctx.log);
-  const meta = initialMeta(plan, k6);
+  // The reference target keeps its uploads and log in the run folder, where the sampler watches them.
+  const dataDir = plan.target.kind === 'reference' ? path.join(files.dir, 'target-data') : null;
+  const watch = dataDir
+    ? {
+        dirs: plan.load.watch.dirs.map((w) => ({ ...w, path: path.join(dataDir, w.path) })),
+        files: plan.load.watch.files.map((w) => ({ ...w, path: path.join(dataDir, w.path) })),
+      }
+    : (plan.watch ?? { dirs: [], files: [] });
+  const meta = initialMeta(plan, k6, watch);
   const saveMeta = () => writeFile(files.meta, JSON.stringify(meta, null, 2) + '\n');
   await saveMeta();
 
   let target: RunningTarget;
   try {
-    target = await startTarget(plan.target, files.targetLog);
+    const spec: TargetSpec =
+      plan.target.kind === 'reference' && dataDir
+        ? { ...plan.target, args: [...plan.load.targetArgs, ...plan.target.args, '--data-dir', dataDir] }
+        : plan.target;
+    target = await startTarget(spec, files.targetLog);
   } catch (e) {
     meta.outcome = 'failed';
     meta.error = e instanceof Error ? e.message : String(e);
@@ -109,6 +134,7 @@ export async function runProtocol(plan: RunPlan, ctx: { signal: AbortSignal; log
     csvPath: files.samples,
     metricsUrl: target.metricsUrl,
     initialPhase: 'startup',
+    watch,
   });
   let stopping = false;
   // The target dying ends the run at once: the rounds are aborted and the run is reported crashed.
@@ -179,6 +205,7 @@ export async function runProtocol(plan: RunPlan, ctx: { signal: AbortSignal; log
         summaryFile: summaryPath.slice(files.dir.length + 1),
         startedElapsedS,
         endedElapsedS: sampler.latest()?.elapsedS ?? startedElapsedS,
+        k6PeakRssBytes: r.peakRssBytes,
       });
       meta.rounds.push(rec);
       ctx.log(`${plan.label ?? plan.scenario}: round ${round}/${meta.protocol.rounds}: ${rec.iterations} iterations, p95 ${rec.httpP95Ms?.toFixed(1) ?? 'n/a'} ms`);
@@ -208,6 +235,8 @@ export async function runProtocol(plan: RunPlan, ctx: { signal: AbortSignal; log
     stopping = true;
     meta.sampler = await sampler.stop().catch(() => null);
     await target.stop();
+    // Uploads and logs can be hundreds of MB; their sizes over time are in samples.csv.
+    if (dataDir && !plan.keepTargetData) await rm(dataDir, { recursive: true, force: true });
     meta.finishedAt = new Date().toISOString();
     await saveMeta();
   }

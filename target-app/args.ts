@@ -3,17 +3,31 @@
 import { parseArgs } from 'node:util';
 import { EXIT, HeapgateError } from '../model/errors.js';
 import { isLoopbackHost } from '../model/loopback.js';
+import path from 'node:path';
 import { TARGET_DEFAULTS, TARGET_MODES, type TargetConfig, type TargetMode } from './config.js';
+import { parseDefects, type UploadDefect } from './upload-defects.js';
+
+const MIB = 1024 * 1024;
 
 export const TARGET_USAGE = `usage: node --expose-gc dist/target-app/main.js --mode leaky|fixed [options]
-  --mode leaky|fixed   leaky keeps every finished job forever (seed 001); fixed drops on fetch + TTL sweep
+  --mode leaky|fixed   leaky keeps every finished job forever (seed 001) and has every upload defect
+                       (seed 000); fixed drops jobs on fetch + TTL sweep and has no upload defect
   --port N             port to listen on; 0 picks a free one (default 0)
   --host H             loopback address to bind (default 127.0.0.1)
   --result-kb N        size of each job's PNG result, KiB (default ${TARGET_DEFAULTS.resultBytes / 1024})
   --job-ms N           time a job stays RUNNING, ms (default ${TARGET_DEFAULTS.jobMs})
   --ttl-ms N           fixed mode: age after which an unfetched job is swept, ms (default ${TARGET_DEFAULTS.ttlMs})
   --sweep-ms N         fixed mode: sweep interval, ms (default ${TARGET_DEFAULTS.sweepMs})
-  --max-upload-mb N    largest accepted upload, MiB (default ${TARGET_DEFAULTS.maxUploadBytes / 1024 / 1024})
+  --max-upload-mb N    largest accepted job submission, MiB (default ${TARGET_DEFAULTS.maxUploadBytes / MIB})
+seed 000's uploads (POST /api/uploads):
+  --data-dir DIR       stored files in DIR/output/, the log in DIR/app.log (default: a new temp dir,
+                       removed on exit)
+  --upload-limit-mb N  largest accepted upload body, MiB (default ${TARGET_DEFAULTS.uploadLimitBytes / MIB})
+  --defects LIST       whole-body,base64,full-log,no-retention, all or none (default: all in leaky
+                       mode, none in fixed mode)
+  --retention-sweep-ms N  how often output/ is swept (default ${TARGET_DEFAULTS.retentionSweepMs})
+  --retention-age-s N     files older than this are removed (default ${TARGET_DEFAULTS.retentionAgeMs / 1000})
+  --retention-max-mb N    then the oldest until output/ holds at most this, MiB (default ${TARGET_DEFAULTS.retentionMaxBytes / MIB})
 Prints one JSON line {"event":"listening",...} to stdout once listening.`;
 
 const OPTIONS = {
@@ -25,6 +39,12 @@ const OPTIONS = {
   'ttl-ms': { type: 'string' },
   'sweep-ms': { type: 'string' },
   'max-upload-mb': { type: 'string' },
+  'data-dir': { type: 'string' },
+  'upload-limit-mb': { type: 'string' },
+  defects: { type: 'string' },
+  'retention-sweep-ms': { type: 'string' },
+  'retention-age-s': { type: 'string' },
+  'retention-max-mb': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -69,15 +89,28 @@ export function parseTargetArgs(argv: readonly string[]): TargetConfig {
     return n;
   };
 
-  const maxUploadBytes = (() => {
-    const raw = values['max-upload-mb'];
-    if (raw === undefined) return TARGET_DEFAULTS.maxUploadBytes;
+  /** A size in MiB, fractions allowed (tests use small limits), → bytes. */
+  const mebibytes = (name: keyof typeof OPTIONS, fallbackBytes: number, maxMb: number): number => {
+    const raw = values[name];
+    if (raw === undefined) return fallbackBytes;
     const n = Number(raw);
-    if (typeof raw !== 'string' || !/^\d+(\.\d+)?$/.test(raw) || n <= 0 || n > 1024) {
-      throw usage(`--max-upload-mb must be a number above 0 and at most 1024, got '${String(raw)}'`);
+    if (typeof raw !== 'string' || !/^\d+(\.\d+)?$/.test(raw) || n <= 0 || n > maxMb) {
+      throw usage(`--${name} must be a number above 0 and at most ${maxMb}, got '${String(raw)}'`);
     }
-    return Math.max(1, Math.round(n * 1024 * 1024));
-  })();
+    return Math.max(1, Math.round(n * MIB));
+  };
+
+  let defects: UploadDefect[] | null = null;
+  if (typeof values.defects === 'string') {
+    try {
+      defects = parseDefects(values.defects);
+    } catch (e) {
+      throw usage(`--defects: ${(e as Error).message}`);
+    }
+  }
+
+  const dataDir = values['data-dir'];
+  if (dataDir === '') throw usage('--data-dir must not be empty');
 
   return {
     mode: mode as TargetMode,
@@ -87,6 +120,13 @@ export function parseTargetArgs(argv: readonly string[]): TargetConfig {
     jobMs: int('job-ms', TARGET_DEFAULTS.jobMs, 0, MAX_TIMER_MS),
     ttlMs: int('ttl-ms', TARGET_DEFAULTS.ttlMs, 1, Number.MAX_SAFE_INTEGER),
     sweepMs: int('sweep-ms', TARGET_DEFAULTS.sweepMs, 1, MAX_TIMER_MS),
-    maxUploadBytes,
+    maxUploadBytes: mebibytes('max-upload-mb', TARGET_DEFAULTS.maxUploadBytes, 1024),
+    // Absolute, because the launcher watches these paths from another working directory.
+    dataDir: typeof dataDir === 'string' ? path.resolve(dataDir) : null,
+    uploadLimitBytes: mebibytes('upload-limit-mb', TARGET_DEFAULTS.uploadLimitBytes, 1024),
+    defects,
+    retentionSweepMs: int('retention-sweep-ms', TARGET_DEFAULTS.retentionSweepMs, 1, MAX_TIMER_MS),
+    retentionAgeMs: int('retention-age-s', TARGET_DEFAULTS.retentionAgeMs / 1000, 0, 10 * 365 * 24 * 3600) * 1000,
+    retentionMaxBytes: mebibytes('retention-max-mb', TARGET_DEFAULTS.retentionMaxBytes, 1024 * 1024),
   };
 }

@@ -1,5 +1,6 @@
 // What the reference target is told at start-up. One plain data type, so the CLI flags
 // (args.ts), the in-process tests and the launcher all describe a target the same way.
+import type { UploadDefect } from './upload-defects.js';
 
 /**
  * `leaky` reproduces seed 001 as shipped: finished jobs stay in a map nobody removes from.
@@ -23,13 +24,30 @@ export interface TargetConfig {
   ttlMs: number;
   /** Fixed mode: how often the sweeper looks for expired jobs, ms. */
   sweepMs: number;
-  /** Largest accepted upload body, bytes; anything larger is answered 413. */
+  /** Largest accepted job submission body (seed 001's two photos), bytes; larger is answered 413. */
   maxUploadBytes: number;
+  /**
+   * Where seed 000's uploads go: stored files in `<dataDir>/output/`, the app log in
+   * `<dataDir>/app.log`. null: a new temp dir, removed again when the target closes.
+   */
+  dataDir: string | null;
+  /** Largest accepted `POST /api/uploads` body, bytes; larger is answered 413. */
+  uploadLimitBytes: number;
+  /** Seed 000's upload defects to switch on; null follows the mode (leaky: all, fixed: none). */
+  defects: readonly UploadDefect[] | null;
+  /** Without the no-retention defect: how often output/ is swept, ms. */
+  retentionSweepMs: number;
+  /** Without the no-retention defect: a stored file older than this is removed, ms. */
+  retentionAgeMs: number;
+  /** Without the no-retention defect: output/ is trimmed, oldest first, to at most this, bytes. */
+  retentionMaxBytes: number;
 }
 
 /**
  * Defaults follow seed 001: a result of "hundreds of KB", a 60 s sweep with a 10 min TTL.
  * jobMs is short so a k6 iteration polls a couple of times, as the seed's clients did.
+ * The upload side follows seed 000: a 7-day retention (its suggested cleanup), swept every
+ * minute, and a folder cap so a flood cannot fill the disk within those 7 days.
  */
 export const TARGET_DEFAULTS: Omit<TargetConfig, 'mode'> = {
   host: '127.0.0.1',
@@ -39,6 +57,12 @@ export const TARGET_DEFAULTS: Omit<TargetConfig, 'mode'> = {
   ttlMs: 10 * 60_000,
   sweepMs: 60_000,
   maxUploadBytes: 10 * 1024 * 1024,
+  dataDir: null,
+  uploadLimitBytes: 25 * 1024 * 1024,
+  defects: null,
+  retentionSweepMs: 60_000,
+  retentionAgeMs: 7 * 24 * 3600 * 1000,
+  retentionMaxBytes: 200 * 1024 * 1024,
 };
 
 /** A full config from a mode and whatever the caller wants to change. */

@@ -2,12 +2,15 @@
 // Entry point of the reference target: `node --expose-gc dist/target-app/main.js --mode leaky --port 0`.
 //
 // Contract with whoever starts it (heapgate's launcher, a test, a person):
-//   stdout  exactly one JSON line once listening: {"event":"listening","url",...,"port","pid","mode"}
-//   stderr  people's lines: a summary on start, one-line errors
+//   stdout  exactly one JSON line once listening:
+//           {"event":"listening","url","port","pid","mode","dataDir","defects"}
+//           the data dir holds output/ (stored uploads) and app.log, both there by then
+//   stderr  people's lines: a summary on start (naming both paths), one-line errors
 //   exit    0 after SIGTERM/SIGINT, 2 on bad flags, 1 when it cannot listen
 import { isHeapgateError } from '../model/errors.js';
 import { TARGET_USAGE, parseTargetArgs, wantsHelp } from './args.js';
 import { createTargetServer } from './server.js';
+import { UPLOAD_DEFECTS, describeDefects } from './upload-defects.js';
 
 const NAME = 'heapgate-target';
 /** A signal-triggered stop that has not finished by then exits anyway. */
@@ -31,10 +34,16 @@ async function main(argv: string[]): Promise<void> {
     throw e;
   }
 
-  const target = createTargetServer(config, {
-    log: (line) => process.stderr.write(`${NAME}: ${line}\n`),
-    closeGraceMs: 2000,
-  });
+  let target;
+  try {
+    target = createTargetServer(config, {
+      log: (line) => process.stderr.write(`${NAME}: ${line}\n`),
+      closeGraceMs: 2000,
+    });
+  } catch (e) {
+    // Most likely the data dir: not creatable, not writable.
+    return fail(`cannot start: ${(e as Error).message}`, 1);
+  }
   let address;
   try {
     address = await target.listen();
@@ -54,15 +63,34 @@ async function main(argv: string[]): Promise<void> {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 
-  const line = { event: 'listening', url: address.url, port: address.port, pid: process.pid, mode: config.mode };
+  const { dataDir, defects } = target;
+  const line = {
+    event: 'listening',
+    url: address.url,
+    port: address.port,
+    pid: process.pid,
+    mode: config.mode,
+    dataDir: dataDir.dir,
+    defects: UPLOAD_DEFECTS.filter((d) => defects.has(d)),
+  };
   process.stdout.write(`${JSON.stringify(line)}\n`);
   const gc = typeof globalThis.gc === 'function' ? 'on' : 'off (start node with --expose-gc)';
   process.stderr.write(
     `${NAME}: ${config.mode} mode on ${address.url}, pid ${process.pid}; ` +
       `result ${Math.round(config.resultBytes / 1024)} KiB, job ${config.jobMs} ms` +
       (config.mode === 'fixed' ? `, TTL ${config.ttlMs} ms swept every ${config.sweepMs} ms` : '') +
+      `; uploads up to ${mib(config.uploadLimitBytes)} MiB, defects ${describeDefects(defects)}` +
+      (defects.has('no-retention')
+        ? ''
+        : `, retention ${config.retentionAgeMs / 1000} s / ${mib(config.retentionMaxBytes)} MiB swept every ${config.retentionSweepMs} ms`) +
+      `; output ${dataDir.outputDir}, log ${dataDir.logFile}` +
+      (dataDir.temporary ? ' (temp dir, removed on exit)' : '') +
       `; POST /admin/gc ${gc}\n`,
   );
+}
+
+function mib(bytes: number): string {
+  return String(Math.round((bytes / 1024 / 1024) * 100) / 100);
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {

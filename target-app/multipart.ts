@@ -1,7 +1,9 @@
-// Reading a job submission: a multipart/form-data body with two image files, `parent1` and
-// `parent2` (seed 001's "two parent photos"). Busboy does the parsing; this module decides what
-// counts as a valid upload and turns every way it can be wrong into a status code, so a bad
-// request is answered, never thrown past the route.
+// Reading multipart/form-data bodies. Busboy does the parsing; this module decides what counts as
+// a valid upload and turns every way it can be wrong into a status code, so a bad request is
+// answered, never thrown past the route. The shared checks (declared size, content type, the
+// parser and its complaints) serve both readers: the job submission here, with two image files
+// `parent1` and `parent2` (seed 001's "two parent photos"), and seed 000's single-file upload
+// in upload-body.ts.
 import type { IncomingMessage } from 'node:http';
 import busboy from 'busboy';
 import type { JobUpload } from './job-store.js';
@@ -20,7 +22,7 @@ export class UploadError extends Error {
   }
 }
 
-function tooLarge(maxBytes: number): UploadError {
+export function tooLarge(maxBytes: number): UploadError {
   return new UploadError(413, `upload larger than ${maxBytes} bytes`);
 }
 
@@ -33,6 +35,37 @@ export function checkDeclaredLength(req: IncomingMessage, maxBytes: number): voi
   if (declared !== undefined && Number(declared) > maxBytes) throw tooLarge(maxBytes);
 }
 
+/** 400 unless the body says it is multipart/form-data; `expected` names the parts wanted. */
+export function requireMultipart(req: IncomingMessage, expected: string): void {
+  const contentType = req.headers['content-type'] ?? '';
+  if (!/^multipart\/form-data\s*(;|$)/i.test(contentType)) {
+    throw new UploadError(400, `expected a multipart/form-data body with ${expected}`);
+  }
+}
+
+/** A parser for the request's form, or a 400 when its headers cannot start one (no boundary). */
+export function createFormParser(req: IncomingMessage, maxBytes: number): busboy.Busboy {
+  try {
+    return busboy({
+      headers: req.headers,
+      // fileSize is per file; the callers also keep a running total of the whole body (fields,
+      // headers, several files). Both answer 413. The counts bound what a hostile form can make us
+      // track.
+      limits: { fileSize: maxBytes, files: 8, fields: 16, parts: 24, fieldSize: 64 * 1024 },
+    });
+  } catch (e) {
+    throw new UploadError(400, `unparsable multipart body: ${(e as Error).message}`);
+  }
+}
+
+/** The parser's own complaints (a limit hit, broken syntax) as 400s; `fileParts` names the wanted parts. */
+export function reportFormProblems(parser: busboy.Busboy, fail: (e: UploadError) => void, fileParts: string): void {
+  parser.on('filesLimit', () => fail(new UploadError(400, `too many file parts; expected ${fileParts}`)));
+  parser.on('fieldsLimit', () => fail(new UploadError(400, 'too many form fields')));
+  parser.on('partsLimit', () => fail(new UploadError(400, 'too many form parts')));
+  parser.on('error', (e: Error) => fail(new UploadError(400, `unparsable multipart body: ${e.message}`)));
+}
+
 /**
  * Parse the submission into its two parts. Rejects with UploadError: 400 when it is not
  * multipart, cannot be parsed, or a part is missing, empty or repeated; 413 when the body
@@ -43,22 +76,8 @@ export function readJobUpload(req: IncomingMessage, maxBytes: number): Promise<J
   return new Promise<JobUpload>((resolve, reject) => {
     // Size first: an oversized body is refused unread whatever it claims to be.
     checkDeclaredLength(req, maxBytes);
-    const contentType = req.headers['content-type'] ?? '';
-    if (!/^multipart\/form-data\s*(;|$)/i.test(contentType)) {
-      throw new UploadError(400, 'expected a multipart/form-data body with file parts parent1 and parent2');
-    }
-
-    let parser: busboy.Busboy;
-    try {
-      parser = busboy({
-        headers: req.headers,
-        // fileSize is per file; the running total below covers the whole body (fields, headers,
-        // several files). Both answer 413. The counts bound what a hostile form can make us track.
-        limits: { fileSize: maxBytes, files: 8, fields: 16, parts: 24, fieldSize: 64 * 1024 },
-      });
-    } catch (e) {
-      throw new UploadError(400, `unparsable multipart body: ${(e as Error).message}`);
-    }
+    requireMultipart(req, 'file parts parent1 and parent2');
+    const parser = createFormParser(req, maxBytes);
 
     const chunks: Record<PartName, Buffer[]> = { parent1: [], parent2: [] };
     const seen = new Set<string>();
@@ -109,10 +128,7 @@ export function readJobUpload(req: IncomingMessage, maxBytes: number): Promise<J
     parser.on('field', (name) => {
       if (isPart(name)) fail(new UploadError(400, `part ${name} must be a file, not a text field`));
     });
-    parser.on('filesLimit', () => fail(new UploadError(400, `too many file parts; expected ${PARTS.join(' and ')}`)));
-    parser.on('fieldsLimit', () => fail(new UploadError(400, 'too many form fields')));
-    parser.on('partsLimit', () => fail(new UploadError(400, 'too many form parts')));
-    parser.on('error', (e: Error) => fail(new UploadError(400, `unparsable multipart body: ${e.message}`)));
+    reportFormProblems(parser, fail, PARTS.join(' and '));
 
     parser.on('close', () => {
       if (settled) return;

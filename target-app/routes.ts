@@ -1,4 +1,5 @@
-// The target's HTTP surface: seed 001's job API, plus what heapgate needs from a target it owns
+// The target's HTTP surface: seed 001's job API, seed 000's upload API (upload-routes.ts), plus
+// what heapgate needs from a target it owns
 // (health, Prometheus metrics, a loopback-only GC trigger). A table of routes so a path that
 // exists but was asked with the wrong method is told 405, and anything else 404.
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -9,18 +10,20 @@ import { sendError, sendJson } from './http-util.js';
 import type { JobRunner } from './job-runner.js';
 import type { JobStore } from './job-store.js';
 import { UploadError, readJobUpload } from './multipart.js';
+import { getUpload, postUpload, type UploadContext } from './upload-routes.js';
 
 export interface RouteContext {
   config: TargetConfig;
   store: JobStore;
   runner: JobRunner;
   registry: Registry;
+  uploads: UploadContext;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, ctx: RouteContext, param: string) => void | Promise<void>;
 
 interface Route {
-  /** Matched against the path alone; one capture group at most (the job id). */
+  /** Matched against the path alone; one capture group at most (the job or upload id). */
   pattern: RegExp;
   methods: Partial<Record<string, Handler>>;
 }
@@ -29,6 +32,8 @@ const ROUTES: Route[] = [
   { pattern: /^\/api\/images\/analyze$/, methods: { POST: submitJob } },
   { pattern: /^\/api\/images\/status\/([^/]+)$/, methods: { GET: jobStatus } },
   { pattern: /^\/api\/images\/result\/([^/]+)$/, methods: { GET: jobResult } },
+  { pattern: /^\/api\/uploads$/, methods: { POST: (req, res, ctx) => postUpload(req, res, ctx.uploads) } },
+  { pattern: /^\/api\/uploads\/([^/]+)$/, methods: { GET: (req, res, ctx, id) => getUpload(req, res, ctx.uploads, id) } },
   { pattern: /^\/health$/, methods: { GET: health } },
   { pattern: /^\/metrics$/, methods: { GET: metrics } },
   { pattern: /^\/admin\/gc$/, methods: { POST: forceGc } },

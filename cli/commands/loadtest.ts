@@ -1,72 +1,96 @@
-// `heapgate loadtest` (what `make loadtest` runs): the job-flow scenario against the reference
-// target twice, leaky then fixed, and the before/after report. It succeeds only when heapgate
-// sees the known leak as a leak and the fix as settling — the tool checking itself end to end.
+// `heapgate loadtest` (what `make loadtest` runs): every scenario against the reference target
+// twice, leaky then fixed, and the before/after report. It succeeds only when heapgate sees each
+// known leak as a leak and each fix as settling within its budget — the tool checking itself.
 import { Command } from 'commander';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EXIT } from '../../model/errors.js';
 import { RESULTS_DIR } from '../../model/paths.js';
-import { exitCodeForOutcome } from '../../reports/gate.js';
+import type { Verdict } from '../../model/types.js';
+import { exitCodeForVerdict } from '../../reports/gate.js';
 import { renderCompareMarkdown, renderCompareTerminal } from '../../reports/render/markdown.js';
 import { profileNamed } from '../../run/profiles.js';
 import { runProtocol, type RunResult } from '../../run/protocol.js';
+import { SCENARIOS, scenarioLoad } from '../../run/scenarios.js';
 import { interruptSignal } from '../interrupt.js';
 import { emitJson, say, terminalWidth, timestamp } from '../io.js';
 import { wholeNumber } from '../parse.js';
-import { addJudgeOptions, judgeFromFlags } from './run.js';
+import { addJudgeOptions, checkScenario, judgeFromFlags } from './run.js';
 
-const SCENARIO = 'job-flow';
+type Pair = { scenario: string; leaky: RunResult; fixed: RunResult };
+
+const summary = (r: RunResult) => ({
+  run: r.files.dir,
+  outcome: r.verdict.outcome,
+  reason: r.verdict.reason,
+  signals: Object.fromEntries(r.verdict.signals.map((s) => [s.name, { outcome: s.outcome, retainedPerUnit: s.retainedPerUnit, unit: s.unit }])),
+  budget: r.verdict.budget,
+});
+
+const meetsExpectation = (p: Pair) => p.leaky.verdict.outcome === 'leaks' && exitCodeForVerdict(p.fixed.verdict) === EXIT.ok;
+
+/** The fix failing is the gate's own answer; a leak that went unseen is heapgate failing. */
+function exitCode(pairs: Pair[]): number {
+  const badFix = pairs.map((p) => p.fixed.verdict).find((v: Verdict) => exitCodeForVerdict(v) !== EXIT.ok);
+  if (badFix) return exitCodeForVerdict(badFix);
+  return pairs.every(meetsExpectation) ? EXIT.ok : EXIT.inconclusive;
+}
 
 export function loadtestCommand(): Command {
   const cmd = new Command('loadtest')
-    .description('job-flow against the reference target, leaky then fixed; exits 0 only when leaky leaks and fixed settles')
-    .option('--profile <name>', 'load profile: seed, default, smoke', 'default')
+    .description('each scenario against the reference target, leaky then fixed; exits 0 only when every leaky run leaks and every fixed one settles')
+    .option('--profile <name>', 'profile: seed, default, smoke', 'default')
+    .option('--scenario <name...>', 'scenarios to run', Object.keys(SCENARIOS))
     .option('--rounds <n>', 'load rounds per variant', wholeNumber(2))
     .option('--out <dir>', 'results folder (default results/<time>)');
-  return addJudgeOptions(cmd).action(async (o: { profile: string; rounds?: number; out?: string; metric?: string; leakThreshold?: number; minGrowth?: number }) => {
-    const profile = profileNamed(o.profile);
-    const outDir = path.resolve(o.out ?? path.join(RESULTS_DIR, timestamp()));
-    const signal = interruptSignal();
-    const started = Date.now();
-    say(`heapgate loadtest: ${SCENARIO}, ${profile.description}, leaky then fixed → ${outDir}`);
-    const runs: Record<'leaky' | 'fixed', RunResult | null> = { leaky: null, fixed: null };
-    for (const mode of ['leaky', 'fixed'] as const) {
-      runs[mode] = await runProtocol(
-        {
-          scenario: SCENARIO,
-          profile,
-          label: mode,
-          outDir: path.join(outDir, mode),
-          target: { kind: 'reference', mode, args: profile.targetArgs },
-          k6Env: {},
-          judge: judgeFromFlags(o),
-          ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
-        },
-        { signal, log: (l) => say(`  ${l}`) },
-      );
-    }
-    const leaky = runs.leaky!;
-    const fixed = runs.fixed!;
-    const width = terminalWidth();
-    const title = `heapgate: ${SCENARIO}, leaky vs fixed (${profile.name} profile)`;
-    const reportPath = path.join(outDir, 'report.md');
-    await writeFile(reportPath, renderCompareMarkdown(leaky, fixed, { width: Math.min(width, 100), title }));
-    say(renderCompareTerminal(leaky, fixed, { width, title }));
-    const ok = leaky.verdict.outcome === 'leaks' && fixed.verdict.outcome === 'settles';
-    const wallS = (Date.now() - started) / 1000;
-    say(
-      ok
-        ? `heapgate loadtest: OK — leaky judged leaks, fixed judged settles (${wallS.toFixed(0)} s). Report: ${reportPath}`
-        : `heapgate loadtest: FAILED — leaky judged ${leaky.verdict.outcome}, fixed judged ${fixed.verdict.outcome}. Report: ${reportPath}`,
-    );
-    emitJson({
-      ok,
-      wallSeconds: wallS,
-      report: reportPath,
-      leaky: { run: leaky.files.dir, outcome: leaky.verdict.outcome, retainedPerIteration: leaky.verdict.retainedPerIteration, reason: leaky.verdict.reason },
-      fixed: { run: fixed.files.dir, outcome: fixed.verdict.outcome, retainedPerIteration: fixed.verdict.retainedPerIteration, reason: fixed.verdict.reason },
-    });
-    // The fix not settling is the gate's own answer; a leak that went unseen is heapgate failing.
-    process.exitCode = fixed.verdict.outcome !== 'settles' ? exitCodeForOutcome(fixed.verdict.outcome) : ok ? EXIT.ok : EXIT.inconclusive;
-  });
+  return addJudgeOptions(cmd).action(
+    async (o: { profile: string; scenario: string[]; rounds?: number; out?: string; metric?: string; leakThreshold?: number; minGrowth?: number }) => {
+      const profile = profileNamed(o.profile);
+      const outDir = path.resolve(o.out ?? path.join(RESULTS_DIR, timestamp()));
+      const signal = interruptSignal();
+      const started = Date.now();
+      say(`heapgate loadtest: ${o.scenario.join(', ')}, ${profile.name} profile, leaky then fixed → ${outDir}`);
+      const pairs: Pair[] = [];
+      for (const scenario of o.scenario.map(checkScenario)) {
+        const load = scenarioLoad(scenario, profile.name);
+        say(`${scenario}: ${load.description}`);
+        const run = (mode: 'leaky' | 'fixed') =>
+          runProtocol(
+            {
+              scenario,
+              profile,
+              load,
+              label: mode,
+              outDir: path.join(outDir, scenario, mode),
+              target: { kind: 'reference', mode, args: [] },
+              k6Env: {},
+              judge: judgeFromFlags(o),
+              ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
+            },
+            { signal, log: (l) => say(`  ${scenario} ${l}`) },
+          );
+        const leaky = await run('leaky');
+        pairs.push({ scenario, leaky, fixed: await run('fixed') });
+      }
+
+      const width = terminalWidth();
+      const titleOf = (p: Pair) => `heapgate: ${p.scenario}, leaky vs fixed (${profile.name} profile)`;
+      const reportPath = path.join(outDir, 'report.md');
+      await writeFile(reportPath, pairs.map((p) => renderCompareMarkdown(p.leaky, p.fixed, { width: Math.min(width, 100), title: titleOf(p) })).join('\n'));
+      for (const p of pairs) say(renderCompareTerminal(p.leaky, p.fixed, { width, title: titleOf(p) }));
+      const ok = pairs.every(meetsExpectation);
+      const wallS = (Date.now() - started) / 1000;
+      for (const p of pairs) {
+        say(`${meetsExpectation(p) ? 'OK    ' : 'FAILED'} ${p.scenario}: leaky judged ${p.leaky.verdict.outcome}, fixed judged ${p.fixed.verdict.outcome}${p.fixed.verdict.budget?.ok === false ? ' and over its RSS budget' : ''}`);
+      }
+      say(`heapgate loadtest: ${ok ? 'OK' : 'FAILED'} in ${wallS.toFixed(0)} s. Report: ${reportPath}`);
+      emitJson({
+        ok,
+        wallSeconds: wallS,
+        report: reportPath,
+        scenarios: Object.fromEntries(pairs.map((p) => [p.scenario, { leaky: summary(p.leaky), fixed: summary(p.fixed) }])),
+      });
+      process.exitCode = exitCode(pairs);
+    },
+  );
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { runFiles } from '../../model/paths.js';
 import type { Verdict } from '../../model/types.js';
 import { analyse } from '../../reports/analysis/analyse.js';
-import { exitCodeForOutcome } from '../../reports/gate.js';
+import { exitCodeForVerdict } from '../../reports/gate.js';
 import { renderCompareMarkdown, renderCompareTerminal } from '../../reports/render/markdown.js';
 import { renderRunSummary } from '../../reports/render/terminal.js';
 import { loadRun, writeVerdict } from '../../reports/run-dir.js';
@@ -55,7 +55,7 @@ export function compareCommand(): Command {
 
 export function gateCommand(): Command {
   return new Command('gate')
-    .description('exit 0 when the run settles, 99 when it leaks, 3 inconclusive, 4 crashed')
+    .description('exit 0 when the run settles, 99 when it leaks, 98 over its RSS budget, 3 inconclusive, 4 crashed')
     .argument('<run>', 'run folder')
     .action(async (dir: string) => {
       const files = runFiles(path.resolve(dir));
@@ -67,7 +67,8 @@ export function gateCommand(): Command {
         verdict = (await runView(dir)).verdict;
       }
       say(`heapgate gate: ${verdict.outcome} — ${verdict.reason}`);
-      emitJson({ run: files.dir, outcome: verdict.outcome, reason: verdict.reason, exitCode: exitCodeForOutcome(verdict.outcome) });
-      process.exitCode = exitCodeForOutcome(verdict.outcome);
+      const exitCode = exitCodeForVerdict(verdict);
+      emitJson({ run: files.dir, outcome: verdict.outcome, reason: verdict.reason, budget: verdict.budget, exitCode });
+      process.exitCode = exitCode;
     });
 }

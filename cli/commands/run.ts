@@ -5,16 +5,17 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT, HeapgateError } from '../../model/errors.js';
 import { RESULTS_DIR, SCENARIOS_DIST, scenarioBundle } from '../../model/paths.js';
-import type { JudgeOptions } from '../../model/types.js';
-import { exitCodeForOutcome } from '../../reports/gate.js';
+import type { DiskWatch, JudgeOptions } from '../../model/types.js';
+import { exitCodeForVerdict } from '../../reports/gate.js';
 import { renderRunSummary } from '../../reports/render/terminal.js';
 import { loopbackUrl } from '../../run/loopback.js';
 import { profileNamed } from '../../run/profiles.js';
-import { runProtocol } from '../../run/protocol.js';
+import { runProtocol, type RunPlan } from '../../run/protocol.js';
+import { scenarioLoad } from '../../run/scenarios.js';
 import type { TargetSpec } from '../../run/target-process.js';
 import { interruptSignal } from '../interrupt.js';
 import { emitJson, say, terminalWidth, timestamp } from '../io.js';
-import { byteSize, keyValue, wholeNumber } from '../parse.js';
+import { byteSize, collectWatch, keyValue, wholeNumber } from '../parse.js';
 
 export function checkScenario(name: string): string {
   if (existsSync(scenarioBundle(name))) return name;
@@ -28,14 +29,14 @@ export function checkScenario(name: string): string {
 export function addJudgeOptions(cmd: Command): Command {
   return cmd
     .option('--metric <expr>', 'column or a+b sum of columns to judge (default: node heap+external, JVM heap, else RSS)')
-    .option('--leak-threshold <size>', 'retention per iteration that counts as a leak (default 4KiB)', byteSize)
-    .option('--min-growth <size>', 'growth across rounds a leak must also show (default 1MB)', byteSize);
+    .option('--leak-threshold <size>', "retention per unit of work that counts as a leak, for the first (memory) signal (job-flow: 4KiB per iteration)", byteSize)
+    .option('--min-growth <size>', 'growth across rounds a leak must also show, first signal (default 1MB)', byteSize);
 }
 
 export function judgeFromFlags(o: { metric?: string; leakThreshold?: number; minGrowth?: number }): Partial<JudgeOptions> {
   const j: Partial<JudgeOptions> = {};
   if (o.metric !== undefined) j.metric = o.metric;
-  if (o.leakThreshold !== undefined) j.leakBytesPerIteration = o.leakThreshold;
+  if (o.leakThreshold !== undefined) j.leakBytesPerUnit = o.leakThreshold;
   if (o.minGrowth !== undefined) j.minGrowthBytes = o.minGrowth;
   return j;
 }
@@ -51,6 +52,10 @@ interface RunFlags {
   out?: string;
   label?: string;
   env: Record<string, string>;
+  budgetRss?: number;
+  watchDir: DiskWatch[];
+  watchFile: DiskWatch[];
+  keepTargetData?: boolean;
   metric?: string;
   leakThreshold?: number;
   minGrowth?: number;
@@ -90,24 +95,36 @@ export function runCommand(): Command {
     .option('--rounds <n>', 'load rounds (each followed by GC and a reading)', wholeNumber(2))
     .option('--out <dir>', 'run folder (default results/<time>-<scenario>)')
     .option('--label <name>', 'name of this run in reports')
-    .option('-e, --env <KEY=VALUE>', 'scenario variable for k6, repeatable', keyValue, {});
+    .option('-e, --env <KEY=VALUE>', 'scenario variable for k6, repeatable', keyValue, {})
+    .option('--budget-rss <size>', 'peak RSS the target may reach, e.g. 600MB (gate: exit 98 when over)', byteSize)
+    .option('--watch-dir <name=path>', 'folder of a --start service to sample (bytes, files), repeatable', collectWatch('--watch-dir'), [])
+    .option('--watch-file <name=path>', 'file of a --start service to sample (bytes), repeatable', collectWatch('--watch-file'), [])
+    .option('--keep-target-data', "keep the reference target's uploads and log after the run");
   return addJudgeOptions(cmd).action(async (scenario: string, o: RunFlags) => {
     const target = targetFromFlags(o);
+    if (target.kind === 'reference' && (o.watchDir.length || o.watchFile.length)) {
+      throw new HeapgateError('USAGE', EXIT.usage, '--watch-dir and --watch-file go with --start; the reference target is watched already');
+    }
     const profile = profileNamed(o.profile);
-    const plan = {
-      scenario: checkScenario(scenario),
+    const load = scenarioLoad(checkScenario(scenario), profile.name);
+    const plan: RunPlan = {
+      scenario,
       profile,
+      load,
       label: o.label ?? (target.kind === 'reference' ? target.mode : null),
       outDir: path.resolve(o.out ?? path.join(RESULTS_DIR, `${timestamp()}-${scenario}`)),
-      target: target.kind === 'reference' ? { ...target, args: profile.targetArgs } : target,
+      target,
       k6Env: o.env,
       judge: judgeFromFlags(o),
+      watch: { dirs: o.watchDir, files: o.watchFile },
+      ...(o.keepTargetData ? { keepTargetData: true } : {}),
+      ...(o.budgetRss !== undefined ? { budgetRssBytes: o.budgetRss } : {}),
       ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
     };
-    say(`heapgate: ${scenario} (${profile.description}) → ${plan.outDir}`);
+    say(`heapgate: ${scenario}, ${profile.name} profile: ${load.description} → ${plan.outDir}`);
     const run = await runProtocol(plan, { signal: interruptSignal(), log: (l) => say(`  ${l}`) });
     say(renderRunSummary(run, { width: terminalWidth() }));
     emitJson({ run: plan.outDir, ...run.verdict });
-    process.exitCode = exitCodeForOutcome(run.verdict.outcome);
+    process.exitCode = exitCodeForVerdict(run.verdict);
   });
 }

@@ -10,7 +10,8 @@ import { ensureK6 } from '../../run/k6-binary.js';
 import { loopbackUrl } from '../../run/loopback.js';
 import { interruptSignal } from '../interrupt.js';
 import { emitJson, say } from '../io.js';
-import { wholeNumber } from '../parse.js';
+import type { DiskWatch } from '../../model/types.js';
+import { collectWatch, wholeNumber } from '../parse.js';
 
 export function setupCommand(): Command {
   return new Command('setup')
@@ -52,8 +53,10 @@ export function monitorCommand(): Command {
     .option('--metrics-url <url>', 'Prometheus endpoint to scrape on every tick (loopback only)')
     .option('--interval <ms>', 'sampling interval, ms', wholeNumber(10), 1000)
     .option('--duration <s>', 'stop after this many seconds', wholeNumber(1))
+    .option('--watch-dir <name=path>', 'also sample this folder (bytes, files), repeatable', collectWatch('--watch-dir'), [])
+    .option('--watch-file <name=path>', 'also sample this file (bytes), repeatable', collectWatch('--watch-file'), [])
     .requiredOption('--out <file>', 'CSV to write')
-    .action(async (o: { pid?: number; start?: string; metricsUrl?: string; interval: number; duration?: number; out: string }) => {
+    .action(async (o: { pid?: number; start?: string; metricsUrl?: string; interval: number; duration?: number; out: string; watchDir: DiskWatch[]; watchFile: DiskWatch[] }) => {
       if ((o.pid === undefined) === (o.start === undefined)) {
         throw new HeapgateError('USAGE', EXIT.usage, 'give exactly one of --pid <pid> or --start "<command>"');
       }
@@ -66,6 +69,7 @@ export function monitorCommand(): Command {
           ...(o.metricsUrl ? { metricsUrl: loopbackUrl('--metrics-url', o.metricsUrl).href } : {}),
           ...(o.duration !== undefined ? { durationS: o.duration } : {}),
           intervalMs: o.interval,
+          watch: { dirs: o.watchDir, files: o.watchFile },
           out,
         },
         interruptSignal(),

@@ -1,14 +1,25 @@
-// samples + run-meta → Verdict. The index of the analysis: picks the metric, extracts the post-GC
-// readings, and decides in this order:
+// samples + run-meta → Verdict. The index of the analysis: resolves the run's signals (memory, a
+// watched folder, a log file), picks each one's metric, extracts its post-GC readings, judges each
+// against its own work (judge.ts), and decides in this order:
 //   1. the target died (meta.exit, or outcome 'crashed') → crashed: nothing after that is a reading;
 //   2. the run was aborted or failed → inconclusive, with the run's own reason;
-//   3. otherwise the judge (judge.ts).
+//   3. any signal leaks → leaks; else any inconclusive → inconclusive; else settles.
 // Every figure that exists is filled in whatever the outcome: a crash report still wants the peak.
+// The RSS budget is not an outcome: it is reported beside it (`budget`), and the gate fails on it.
 import { constants as osConstants } from 'node:os';
-import type { JudgeOptions, RoundRecord, RunMeta, Sample, TargetExit, Verdict } from '../../model/types.js';
-import { judge, judgeOptions, type Judgement } from './judge.js';
-import { chooseMetric, metricColumns, metricValue, RSS, sampleColumns } from './metric.js';
-import { extractReadings } from './readings.js';
+import type {
+  JudgeOptions,
+  RoundRecord,
+  RunMeta,
+  Sample,
+  SignalSpec,
+  SignalVerdict,
+  TargetExit,
+  Verdict,
+} from '../../model/types.js';
+import { DEFAULT_MEMORY_SIGNAL, DISK_NOISE_FLOOR_BYTES, judge, judgeOptions, unmeasured, type JudgeContext } from './judge.js';
+import { chooseMetric, diskSubject, isDiskColumn, metricColumns, metricValue, RSS, sampleColumns } from './metric.js';
+import { cumulativeWork, extractReadings, roundsWithoutWork } from './readings.js';
 
 const SIGNALS = osConstants.signals as Record<string, number>;
 
@@ -37,13 +48,13 @@ function crashReason(meta: RunMeta, samples: readonly Sample[]): string {
   return `target crashed${during}${meta.error ? `: ${meta.error}` : ''}`;
 }
 
-function max(values: Iterable<number | null>): number | null {
+function max(values: Iterable<number | null | undefined>): number | null {
   let best: number | null = null;
-  for (const v of values) if (v !== null && Number.isFinite(v) && (best === null || v > best)) best = v;
+  for (const v of values) if (typeof v === 'number' && Number.isFinite(v) && (best === null || v > best)) best = v;
   return best;
 }
 
-/** k6 figures over all rounds: summed requests, the worst p95, checks weighted by iterations. */
+/** k6 figures over all rounds: summed requests, the worst p95 and peak RSS, checks weighted by iterations. */
 export function aggregateK6(rounds: readonly RoundRecord[]): Verdict['k6'] {
   const withChecks = rounds.filter((r) => r.checksRate !== null);
   const weight = withChecks.reduce((a, r) => a + r.iterations, 0);
@@ -59,6 +70,8 @@ export function aggregateK6(rounds: readonly RoundRecord[]): Verdict['k6'] {
     httpP95Ms: max(rounds.map((r) => r.httpP95Ms)),
     checksRate,
     thresholdsOk: rounds.every((r) => r.thresholdsOk),
+    // Rounds recorded before k6's own RSS was read have no such field.
+    peakRssBytes: max(rounds.map((r) => r.k6PeakRssBytes)),
   };
 }
 
@@ -68,28 +81,138 @@ function expectedRounds(meta: RunMeta): number[] {
   return Array.from({ length: last + 1 }, (_, i) => i);
 }
 
+/**
+ * The signals a run is judged on, in order: its own, or memory per iteration for a run that names
+ * none (run folders recorded before signals existed still load).
+ */
+export function signalSpecs(meta: Pick<RunMeta, 'signals'>): SignalSpec[] {
+  return meta.signals && meta.signals.length > 0 ? meta.signals : [DEFAULT_MEMORY_SIGNAL];
+}
+
+/** A signal (with the first one's overrides applied) and the column(s) it is judged on. */
+interface PlannedSignal {
+  spec: SignalSpec;
+  metric: string;
+}
+
+/**
+ * Each signal with its metric. The options' overrides apply to the first signal only. A metric the
+ * user asked for (`--metric`) must exist, as before; a signal whose own metric has no column in the
+ * CSV is left out — a scenario names a disk signal, the service under test has no such folder. With
+ * no samples at all (a target that died before the first tick) there is nothing to check a metric
+ * against: the user's is taken as asked, the signal's own ones are left out.
+ */
+function planSignals(samples: readonly Sample[], specs: readonly SignalSpec[], options: JudgeOptions): PlannedSignal[] {
+  const columns = sampleColumns(samples);
+  const asked = options.metric !== null && options.metric.trim() !== '' ? options.metric : null;
+  const planned: PlannedSignal[] = [];
+  specs.forEach((own, i) => {
+    const spec =
+      i === 0
+        ? {
+            ...own,
+            limitPerUnit: options.leakBytesPerUnit ?? own.limitPerUnit,
+            minGrowthBytes: options.minGrowthBytes ?? own.minGrowthBytes,
+          }
+        : own;
+    if (i === 0 && asked !== null) {
+      const metric =
+        samples.length === 0 ? metricColumns(asked).join('+') : chooseMetric(columns, asked, samples).metric;
+      planned.push({ spec, metric });
+    } else if (spec.metric === null) {
+      planned.push({ spec, metric: chooseMetric(columns, null, samples).metric });
+    } else {
+      const parts = metricColumns(spec.metric);
+      if (parts.every((c) => columns.includes(c))) planned.push({ spec, metric: parts.join('+') });
+    }
+  });
+  return planned;
+}
+
+/** Why a signal whose work is a k6 metric cannot be judged when the summaries lack that metric. */
+function noWorkMetric(spec: SignalSpec, rounds: readonly number[], all: boolean): string {
+  const where = all ? '' : ` of round${rounds.length === 1 ? '' : 's'} ${rounds.join(', ')}`;
+  return `no k6 metric ${spec.work} in the summaries${where}, so retention per ${spec.unit} cannot be measured`;
+}
+
+function analyseSignal(
+  samples: readonly Sample[],
+  meta: RunMeta,
+  { spec, metric }: PlannedSignal,
+  primary: boolean,
+  options: JudgeOptions,
+  context: JudgeContext,
+): SignalVerdict {
+  // The settle records say whether the protocol's (memory) metric stopped moving: the primary's.
+  const readings = extractReadings(samples, meta, metric, meta.protocol.settleWindow, {
+    work: spec,
+    recordedStability: primary,
+  });
+  const lacking = roundsWithoutWork(meta, spec);
+  const onDisk = metricColumns(metric).every(isDiskColumn);
+  const judgement =
+    lacking.length > 0
+      ? unmeasured(noWorkMetric(spec, lacking, lacking.length === meta.rounds.length), readings)
+      : judge(
+          readings,
+          {
+            ...(onDisk ? { kind: 'disk', subject: diskSubject(metric) } : { kind: 'memory' }),
+            unit: spec.unit,
+            limitPerUnit: spec.limitPerUnit,
+            minGrowthBytes: spec.minGrowthBytes,
+            noiseFloorBytes: onDisk ? Math.min(DISK_NOISE_FLOOR_BYTES, options.noiseFloorBytes) : options.noiseFloorBytes,
+            skipReadings: options.skipReadings,
+          },
+          context,
+        );
+  const lastRound = Math.max(0, ...meta.rounds.map((r) => r.round));
+  return {
+    name: spec.name,
+    outcome: judgement.outcome,
+    reason: judgement.reason,
+    metric,
+    unit: spec.unit,
+    readings,
+    retainedPerUnit: judgement.retainedPerUnit,
+    retainedPerUnitRange: judgement.retainedPerUnitRange,
+    growthBytes: judgement.growthBytes,
+    noiseBytes: judgement.noiseBytes,
+    limitPerUnit: spec.limitPerUnit,
+    work: cumulativeWork(meta, lastRound, spec),
+  };
+}
+
+/** The signal that decides: the first that leaks, else the first inconclusive one, else the primary. */
+function decidingSignal(signals: readonly SignalVerdict[]): SignalVerdict {
+  return (
+    signals.find((s) => s.outcome === 'leaks') ?? signals.find((s) => s.outcome === 'inconclusive') ?? signals[0]!
+  );
+}
+
+/** The target's peak RSS against the run's budget. Without any RSS reading it is not called over. */
+function budgetOf(meta: RunMeta, peakRssBytes: number | null): Verdict['budget'] {
+  const limitBytes = meta.budgetRssBytes ?? null;
+  if (limitBytes === null) return null;
+  return { limitBytes, peakRssBytes, ok: peakRssBytes === null || peakRssBytes <= limitBytes };
+}
+
 export function analyse(samples: readonly Sample[], meta: RunMeta, opts: Partial<JudgeOptions> = {}): Verdict {
   const options = judgeOptions(opts);
-  // With no samples at all (a target that died before the first tick) there is nothing to check an
-  // explicit metric against; the verdict is about the crash, not about a typo.
-  const { metric } =
-    samples.length === 0 && options.metric
-      ? { metric: metricColumns(options.metric).join('+') }
-      : chooseMetric(sampleColumns(samples), options.metric, samples);
-  const readings = extractReadings(samples, meta, metric, meta.protocol.settleWindow);
-
   const crashed = meta.exit !== null || meta.outcome === 'crashed';
   const cutShort = meta.outcome === 'aborted' || meta.outcome === 'failed';
   // A run that ended early is judged on the readings it has, for the numbers only; a completed run
   // must have every reading.
-  const judgement: Judgement = judge(
-    readings,
-    options,
-    crashed || cutShort ? {} : { expectedRounds: expectedRounds(meta) },
-  );
+  const context: JudgeContext = crashed || cutShort ? {} : { expectedRounds: expectedRounds(meta) };
 
-  let outcome: Verdict['outcome'] = judgement.outcome;
-  let reason = judgement.reason;
+  let planned = planSignals(samples, signalSpecs(meta), options);
+  // Every named signal left out (none of their columns were sampled): judge memory as old runs were.
+  if (planned.length === 0) planned = planSignals(samples, [DEFAULT_MEMORY_SIGNAL], options);
+  const signals = planned.map((p, i) => analyseSignal(samples, meta, p, i === 0, options, context));
+  const primary = signals[0]!;
+
+  const deciding = decidingSignal(signals);
+  let outcome: Verdict['outcome'] = deciding.outcome;
+  let reason = signals.length > 1 ? `${deciding.name}: ${deciding.reason}` : deciding.reason;
   if (crashed) {
     outcome = 'crashed';
     reason = crashReason(meta, samples);
@@ -98,21 +221,25 @@ export function analyse(samples: readonly Sample[], meta: RunMeta, opts: Partial
     reason = `run ${meta.outcome}: ${meta.error ?? 'no reason recorded'}`;
   }
 
+  // VmHWM (proc_rss_peak_bytes) catches a spike between two ticks; RSS covers a source without it.
+  const peakRssBytes = max(samples.flatMap((s) => [s.values[RSS], s.values['proc_rss_peak_bytes']]));
   return {
     outcome,
     reason,
-    metric,
-    readings,
-    retainedPerIteration: judgement.retainedPerIteration,
-    retainedPerIterationRange: judgement.retainedPerIterationRange,
-    growthBytes: judgement.growthBytes,
-    noiseBytes: judgement.noiseBytes,
-    baselineBytes: readings.find((r) => r.round === 0)?.value ?? null,
-    peakBytes: max(samples.map((s) => metricValue(s, metric))),
-    // VmHWM (proc_rss_peak_bytes) catches a spike between two ticks; RSS covers a source without it.
-    peakRssBytes: max(samples.flatMap((s) => [s.values[RSS] ?? null, s.values['proc_rss_peak_bytes'] ?? null])),
+    signals,
+    metric: primary.metric,
+    unit: primary.unit,
+    readings: primary.readings,
+    retainedPerUnit: primary.retainedPerUnit,
+    retainedPerUnitRange: primary.retainedPerUnitRange,
+    growthBytes: primary.growthBytes,
+    noiseBytes: primary.noiseBytes,
+    baselineBytes: primary.readings.find((r) => r.round === 0)?.value ?? null,
+    peakBytes: max(samples.map((s) => metricValue(s, primary.metric))),
+    peakRssBytes,
     iterations: meta.rounds.reduce((a, r) => a + r.iterations, 0),
     k6: aggregateK6(meta.rounds),
+    budget: budgetOf(meta, peakRssBytes),
     judge: options,
     crash: meta.exit,
   };

@@ -1,9 +1,11 @@
-// The leak judgement: does post-GC memory grow with the work done?
+// The leak judgement: does what is left after each round grow with the work done?
 //
-// Input: one post-GC reading per round (see readings.ts), each with the iterations k6 completed up
-// to that round. The judge fits a least-squares line through (cumulative iterations, reading) and
-// asks whether its slope — bytes retained per completed iteration — is above a limit, allowing for
-// how noisy one reading is. Three answers, not two: leaks, settles, inconclusive.
+// Input: one post-GC reading per round (see readings.ts), each with the work k6 did up to that
+// round, in the signal's unit: iterations, MB uploaded, uploads, requests. The judge fits a
+// least-squares line through (cumulative work, reading) and asks whether its slope — bytes
+// retained per unit of work — is above a limit, allowing for how noisy one reading is. Three
+// answers, not two: leaks, settles, inconclusive. Memory, a watched folder and a log file are all
+// judged this way (one call per signal); only the limit, the unit and the words differ.
 //
 // What the curves look like (post-GC readings, one `o` per round; B = the baseline, skipped):
 //
@@ -13,27 +15,29 @@
 //      │     o                     │ o   o   o   o   o        │
 //      │ o                         │                          │ B
 //      │B                          │B                         │
-//      └──────────── iterations    └──────────── iterations   └──────────── iterations
+//      └──────────── work          └──────────── work         └──────────── work
 //
 //   inconclusive (too noisy)    inconclusive (too little data)
 //   MB │     o       o          MB │
 //      │         ↕ MBs             │      o
 //      │ o              o          │ B
 //      │B    ↕     o               │
-//      └──────────── iterations    └──────────── iterations   (one judged reading: no slope)
+//      └──────────── work          └──────────── work   (one judged reading: no slope)
 //
 // Why each rule:
 // - Post-GC readings, never peaks: the GC sawtooth during load says how much garbage there was,
 //   not how much was kept. Only what survives a forced GC once memory stopped moving is retained.
+//   (A folder has no GC, but it is read at the same moments: what is still on disk after a round.)
 // - Skip the first reading(s) (default: the baseline): the first round fills caches, pools and JIT
 //   code. Compared with the baseline that jump looks like growth; under a before/after ratio check
 //   a cache still filling looked like a leak (misskey's CI learned it). From round 1 on, a bounded
-//   cache is full and flat.
+//   cache is full and flat — and so is an output folder whose cleanup keeps it under a cap.
 // - A slope over all judged rounds, never one delta: post-GC deltas are noisy and can go negative.
 //   One delta between two readings is at the mercy of where each GC happened to land; a line
 //   through every reading averages that out. Fail on slope, not on endpoint.
-// - Normalised by work (bytes per completed iteration): a faster run does more requests in the
-//   same time; per iteration the limit means the same on a laptop and on a CI runner.
+// - Normalised by work (bytes per iteration, per MB uploaded, per request): a faster run does more
+//   in the same time; per unit of work the limit means the same on a laptop and on a CI runner,
+//   and an upload service is judged by what it keeps per byte it was sent (seed 000).
 // - A range, not a point: the slope's standard error is σ / √Σ(x−x̄)², with σ the noise of one
 //   reading = max(noise floor, half the widest settle window, residual scatter of the fit). Leak
 //   only when even the low end is above the limit, settle only when even the high end is below.
@@ -41,18 +45,35 @@
 // - A leak must also have grown by minGrowthBytes in total: a slope that is "significant" over a
 //   few hundred bytes is too small to act on and usually an artefact of a very still process.
 import { linearRegression } from 'simple-statistics';
-import type { JudgeOptions, Outcome, Reading } from '../../model/types.js';
-import { formatBytes, formatCount, formatPerIteration, formatPerIterationRange } from '../render/format.js';
+import type { JudgeOptions, Outcome, Reading, SignalSpec } from '../../model/types.js';
+import { formatBytes, formatPerUnit, formatPerUnitRange, formatWork, pluralUnit } from '../render/format.js';
 import { settlePhase } from './readings.js';
 
 export const DEFAULT_LEAK_BYTES_PER_ITERATION = 4096;
 export const DEFAULT_MIN_GROWTH_BYTES = 1024 * 1024;
 export const DEFAULT_NOISE_FLOOR_BYTES = 32 * 1024;
+/**
+ * A file's size is read exactly (no GC, no allocator in between), so disk readings get a small
+ * floor; what does vary — which files a sweep happened to leave — shows in spreads and residuals.
+ */
+export const DISK_NOISE_FLOOR_BYTES = 1024;
 export const DEFAULT_SKIP_READINGS = 1;
 
-export const DEFAULT_JUDGE_OPTIONS: Readonly<JudgeOptions> = Object.freeze({
-  leakBytesPerIteration: DEFAULT_LEAK_BYTES_PER_ITERATION,
+/** The signal of a run that names none (recorded before runs had signals): memory per iteration. */
+export const DEFAULT_MEMORY_SIGNAL: Readonly<SignalSpec> = Object.freeze({
+  name: 'memory',
+  metric: null,
+  work: 'iterations',
+  workScale: 1,
+  unit: 'iteration',
+  limitPerUnit: DEFAULT_LEAK_BYTES_PER_ITERATION,
   minGrowthBytes: DEFAULT_MIN_GROWTH_BYTES,
+});
+
+/** No overrides: every signal is judged by its own limit and minimum growth. */
+export const DEFAULT_JUDGE_OPTIONS: Readonly<JudgeOptions> = Object.freeze({
+  leakBytesPerUnit: null,
+  minGrowthBytes: null,
   noiseFloorBytes: DEFAULT_NOISE_FLOOR_BYTES,
   skipReadings: DEFAULT_SKIP_READINGS,
   metric: null,
@@ -65,13 +86,39 @@ export function judgeOptions(opts: Partial<JudgeOptions> = {}): JudgeOptions {
   return out;
 }
 
+/**
+ * What the readings are of, which only changes the words: memory is read after a forced GC and
+ * "comes back"; bytes on disk have no GC, and at best "do not pile up" (a log may grow a little
+ * per request and still be within its limit).
+ */
+export type SignalKind = 'memory' | 'disk';
+
+const WORDS: Record<SignalKind, { subject: string; settles: string }> = {
+  memory: { subject: 'post-GC memory', settles: 'comes back' },
+  disk: { subject: 'disk use', settles: 'does not pile up' },
+};
+
+/** One signal's rule, resolved: its own limit, minimum growth and unit, the run's noise floor and skip. */
+export interface SignalRule {
+  kind: SignalKind;
+  /** What grows, in the reason ("output/", "app.log"); default by kind: post-GC memory, disk use. */
+  subject?: string;
+  /** Unit of work, singular: 'iteration', 'MB uploaded', 'upload', 'request'. */
+  unit: string;
+  /** Retention above this many bytes per unit is a leak. */
+  limitPerUnit: number;
+  minGrowthBytes: number;
+  noiseFloorBytes: number;
+  skipReadings: number;
+}
+
 export interface Judgement {
   outcome: Exclude<Outcome, 'crashed'>;
   reason: string;
   /** The readings the line was fitted through (after skipping). */
   judged: Reading[];
-  retainedPerIteration: number | null;
-  retainedPerIterationRange: [number, number] | null;
+  retainedPerUnit: number | null;
+  retainedPerUnitRange: [number, number] | null;
   growthBytes: number | null;
   noiseBytes: number | null;
 }
@@ -88,7 +135,7 @@ export interface JudgeContext {
 export interface Fit {
   slope: number;
   intercept: number;
-  /** Σ(x − x̄)² of the iteration counts. */
+  /** Σ(x − x̄)² of the cumulative work. */
   sxx: number;
   /** Residual standard deviation (n − 2 degrees of freedom), null under 3 points. */
   residualStd: number | null;
@@ -101,7 +148,7 @@ export interface Fit {
 }
 
 export function fitReadings(readings: readonly Reading[], noiseFloorBytes: number): Fit {
-  const xs = readings.map((r) => r.cumulativeIterations);
+  const xs = readings.map((r) => r.cumulativeWork);
   const ys = readings.map((r) => r.value);
   const n = readings.length;
   const { m: slope, b: intercept } = linearRegression(xs.map((x, i) => [x, ys[i]!]));
@@ -133,22 +180,27 @@ function span(judged: readonly Reading[]): string {
   return first === last ? `round ${first}` : `rounds ${first}–${last}`;
 }
 
-function tooLittleData(reason: string, judged: Reading[]): Judgement {
+/** A judgement without numbers: the data cannot say (no readings, no work, no work metric). */
+export function unmeasured(reason: string, judged: Reading[]): Judgement {
   return {
     outcome: 'inconclusive',
-    reason: `too little data: ${reason}`,
+    reason,
     judged,
-    retainedPerIteration: null,
-    retainedPerIterationRange: null,
+    retainedPerUnit: null,
+    retainedPerUnitRange: null,
     growthBytes: null,
     noiseBytes: null,
   };
 }
 
-/** Judge post-GC readings. Pure: same readings and options, same judgement. */
-export function judge(readings: readonly Reading[], opts: JudgeOptions, context: JudgeContext = {}): Judgement {
-  const skip = Math.max(0, Math.floor(opts.skipReadings));
+const tooLittleData = (reason: string, judged: Reading[]) => unmeasured(`too little data: ${reason}`, judged);
+
+/** Judge one signal's readings. Pure: same readings and rule, same judgement. */
+export function judge(readings: readonly Reading[], rule: SignalRule, context: JudgeContext = {}): Judgement {
+  const skip = Math.max(0, Math.floor(rule.skipReadings));
   const judged = readings.filter((r) => r.round >= skip).sort((a, b) => a.round - b.round);
+  const { unit } = rule;
+  const units = pluralUnit(unit);
 
   const present = new Set(readings.map((r) => r.round));
   const missing = (context.expectedRounds ?? []).filter((r) => r >= skip && !present.has(r));
@@ -162,45 +214,49 @@ export function judge(readings: readonly Reading[], opts: JudgeOptions, context:
     const have = judged.length === 0 ? 'no post-GC readings' : '1 post-GC reading';
     return tooLittleData(`${have} after skipping ${skip} (need at least 2; run more rounds)`, judged);
   }
-  const iterations = judged[judged.length - 1]!.cumulativeIterations - judged[0]!.cumulativeIterations;
-  const xs = new Set(judged.map((r) => r.cumulativeIterations));
-  if (iterations <= 0 || xs.size < 2) {
+  const work = judged[judged.length - 1]!.cumulativeWork - judged[0]!.cumulativeWork;
+  const xs = new Set(judged.map((r) => r.cumulativeWork));
+  if (work <= 0 || xs.size < 2) {
     return tooLittleData(
-      `k6 completed no iterations over ${span(judged)}, so retention per iteration cannot be measured`,
+      `k6 completed no ${units} over ${span(judged)}, so retention per ${unit} cannot be measured`,
       judged,
     );
   }
 
-  const fit = fitReadings(judged, opts.noiseFloorBytes);
-  const limit = opts.leakBytesPerIteration;
+  const fit = fitReadings(judged, rule.noiseFloorBytes);
+  const limit = rule.limitPerUnit;
+  const { settles } = WORDS[rule.kind];
+  const subject = rule.subject ?? WORDS[rule.kind].subject;
   const numbers = {
     judged,
-    retainedPerIteration: fit.slope,
-    retainedPerIterationRange: fit.range,
+    retainedPerUnit: fit.slope,
+    retainedPerUnitRange: fit.range,
     growthBytes: fit.growth,
     noiseBytes: fit.sigma,
   };
-  const slope = `${formatPerIteration(fit.slope)} (range ${formatPerIterationRange(fit.range)}) over ${span(judged)}`;
-  const limitText = `the ${formatPerIteration(limit)} limit`;
+  const slope = `${formatPerUnit(fit.slope, unit)} (range ${formatPerUnitRange(fit.range, unit)}) over ${span(judged)}`;
+  const limitText = `the ${formatPerUnit(limit, unit)} limit`;
 
-  if (fit.range[0] > limit && fit.growth > opts.minGrowthBytes) {
+  if (fit.range[0] > limit && fit.growth > rule.minGrowthBytes) {
     return {
       outcome: 'leaks',
       reason:
-        `post-GC memory grows ${slope}: ${formatBytes(fit.growth, { sign: true })} across ` +
-        `${formatCount(iterations)} iterations, above ${limitText}`,
+        `${subject} grows ${slope}: ${formatBytes(fit.growth, { sign: true })} across ` +
+        `${formatWork(work, unit)}, above ${limitText}`,
       ...numbers,
     };
   }
   if (fit.range[1] <= limit) {
-    return { outcome: 'settles', reason: `post-GC memory comes back: ${slope}, within ${limitText}`, ...numbers };
+    return { outcome: 'settles', reason: `${subject} ${settles}: ${slope}, within ${limitText}`, ...numbers };
   }
   if (fit.range[0] > limit) {
+    // A measured unit ("MB uploaded") has no plural to ask for more of: more rounds say the same.
+    const more = units === unit ? 'rounds' : units;
     return {
       outcome: 'inconclusive',
       reason:
-        `too little growth to tell: ${slope} is above ${limitText}, but post-GC memory grew only ` +
-        `${formatBytes(fit.growth)}, under the ${formatBytes(opts.minGrowthBytes)} minimum; run more iterations`,
+        `too little growth to tell: ${slope} is above ${limitText}, but ${subject} grew only ` +
+        `${formatBytes(fit.growth)}, under the ${formatBytes(rule.minGrowthBytes)} minimum; run more ${more}`,
       ...numbers,
     };
   }
@@ -210,7 +266,7 @@ export function judge(readings: readonly Reading[], opts: JudgeOptions, context:
     outcome: 'inconclusive',
     reason:
       `too noisy to tell: ${slope} straddles ${limitText}; one reading varies by ` +
-      `±${formatBytes(fit.sigma)}${unstableText} (run more rounds or more iterations per round)`,
+      `±${formatBytes(fit.sigma)}${unstableText} (run more rounds or more ${units} per round)`,
     ...numbers,
   };
 }

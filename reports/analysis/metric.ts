@@ -11,7 +11,7 @@
 //      leak moves from eden to old gen, so any one pool alone sees objects come and go);
 //   4. otherwise proc_rss_bytes, which every run has. RSS is the coarsest: allocators keep freed
 //      pages, so it can stay high after a real release, but it never misses a leak.
-import type { Sample } from '../../model/types.js';
+import { DISK_COLUMN, type Sample } from '../../model/types.js';
 import { EXIT, HeapgateError } from '../../model/errors.js';
 
 export const NODE_HEAP = 'nodejs_heap_size_used_bytes';
@@ -62,6 +62,25 @@ export function metricColumns(metric: string): string[] {
 /** Whether a column is a JVM heap pool: jvm_memory_used_bytes{…area="heap"…}. */
 export function isJvmHeapColumn(column: string): boolean {
   return column.startsWith(`${JVM_MEMORY_USED}{`) && /[{,]\s*area\s*=\s*"heap"/.test(column);
+}
+
+/** Series names of the disk sources (the part before the labels): disk_dir_bytes, disk_file_bytes, … */
+const DISK_SERIES = new Set(Object.values(DISK_COLUMN).map((column) => column('').split('{')[0]!));
+
+/** Whether a column is measured on disk (a watched folder or file), not in the process. */
+export function isDiskColumn(column: string): boolean {
+  return DISK_SERIES.has(column.split('{')[0]!);
+}
+
+/**
+ * What a disk metric measures, in a reason line: "output/" for a watched folder, "app.log" for a
+ * watched file (the name the watch gave it), "disk use" for anything else (a sum of several).
+ */
+export function diskSubject(metric: string): string {
+  const columns = metricColumns(metric);
+  const m = columns.length === 1 ? /^disk_(dir|file)_bytes\{name="(.*)"\}$/.exec(columns[0]!) : null;
+  if (!m) return 'disk use';
+  return m[1] === 'dir' ? `${m[2]}/` : m[2]!;
 }
 
 /**

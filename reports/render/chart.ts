@@ -1,7 +1,7 @@
 // ASCII line charts through asciichart. asciichart draws one column per value, so a series is
 // fitted to the width first: downsampled when longer, stretched into steps when much shorter.
 import { plot } from 'asciichart';
-import { bytesPerUnit, type ByteUnit } from './format.js';
+import { byteUnitFor, bytesPerUnit, type ByteUnit } from './format.js';
 
 /**
  * Shrink `series` to at most `width` points, one per bucket of consecutive values.
@@ -97,4 +97,25 @@ export function renderChart(series: readonly number[], opts: ChartOptions): stri
     ...(opts.max !== undefined ? { max: opts.max } : {}),
   });
   return [...head, ...chart.split('\n').map((line) => line.trimEnd())].join('\n');
+}
+
+export interface ChartSeries {
+  title: string;
+  values: readonly number[];
+}
+
+/**
+ * Several byte series, one chart under the other, on one y-scale so their heights compare at a
+ * glance (no colours: it must read in a Markdown code block too). The axis unit follows the
+ * largest value: a log file of a few hundred KB is drawn in KB, a heap in MB.
+ */
+export function renderChartGroup(
+  series: readonly ChartSeries[],
+  opts: Pick<ChartOptions, 'width' | 'height' | 'steps'>,
+): string {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of series) for (const v of s.values) if (Number.isFinite(v)) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+  const scale = hi >= lo ? { min: lo, max: hi, unit: byteUnitFor(Math.max(Math.abs(lo), Math.abs(hi))) } : {};
+  return series.map((s) => renderChart(s.values, { ...opts, title: s.title, ...scale })).join('\n\n');
 }

@@ -13,6 +13,13 @@ export function bytesPerUnit(unit: ByteUnit): number {
   return 1024 ** UNITS.indexOf(unit);
 }
 
+/** The unit formatBytes would print `bytes` in: a chart axis over a log file reads in KB, not "0.1 MB". */
+export function byteUnitFor(bytes: number): ByteUnit {
+  let i = 0;
+  while (i < UNITS.length - 1 && Math.abs(bytes) >= 1024 ** (i + 1)) i++;
+  return UNITS[i]!;
+}
+
 export interface NumberFormat {
   /** Write a `+` before positive values (for deltas and slopes). Negative values always get `-`. */
   sign?: boolean;
@@ -32,8 +39,7 @@ function signOf(value: number, opts: NumberFormat): string {
 export function formatBytes(bytes: number | null, opts: NumberFormat = {}): string {
   if (bytes === null || !Number.isFinite(bytes)) return NONE;
   const abs = Math.abs(bytes);
-  let i = 0;
-  while (i < UNITS.length - 1 && abs >= 1024 ** (i + 1)) i++;
+  let i = UNITS.indexOf(byteUnitFor(abs));
   const digits = i === 0 ? 0 : (opts.digits ?? 1);
   let text = (abs / 1024 ** i).toFixed(digits);
   // 1023.96 KB would print as "1024.0 KB": carry it to the next unit instead.
@@ -46,16 +52,49 @@ export function formatBytes(bytes: number | null, opts: NumberFormat = {}): stri
   return `${sign}${text} ${UNITS[i]}`;
 }
 
-/** Bytes retained per completed iteration: 153600 → "150.0 KB/iter". */
-export function formatPerIteration(bytesPerIteration: number | null, opts: NumberFormat = {}): string {
-  if (bytesPerIteration === null || !Number.isFinite(bytesPerIteration)) return NONE;
-  return `${formatBytes(bytesPerIteration, opts)}/iter`;
+/**
+ * How a unit of work is written after a number: a countable unit gets an s ('iteration' →
+ * 'iterations', 'upload' → 'uploads'); a measured one ('MB uploaded') stays as it is.
+ */
+export function pluralUnit(unit: string): string {
+  return /^[a-z]+$/i.test(unit) ? `${unit}s` : unit;
 }
 
-/** A ±2σ range of bytes per iteration: "148.2 KB … 151.8 KB/iter". */
-export function formatPerIterationRange(range: readonly [number, number] | null, opts: NumberFormat = {}): string {
+/** An amount of work: a count with thousands separators, a measure with at most one decimal. */
+export function formatAmount(n: number | null): string {
+  if (n === null || !Number.isFinite(n)) return NONE;
+  return Number.isInteger(n) ? formatCount(n) : n.toLocaleString('en-US', { maximumFractionDigits: 1 });
+}
+
+/** Work in its unit: "150 iterations", "1 upload", "12.5 MB uploaded". */
+export function formatWork(n: number | null, unit: string): string {
+  if (n === null || !Number.isFinite(n)) return NONE;
+  return `${formatAmount(n)} ${n === 1 ? unit : pluralUnit(unit)}`;
+}
+
+/**
+ * What follows a byte size per unit of work: iterations keep the short "/iter" every existing
+ * report uses, a measured unit reads as a ratio ("/MB uploaded"), anything else as "per upload".
+ */
+function perUnitSuffix(unit: string): string {
+  if (unit === 'iteration') return '/iter';
+  return /^[KMGT]?B\b/.test(unit) ? `/${unit}` : ` per ${unit}`;
+}
+
+/** Bytes retained per unit of work: "150.0 KB/iter", "150.2 KB/MB uploaded", "2.0 MB per upload". */
+export function formatPerUnit(bytes: number | null, unit: string, opts: NumberFormat = {}): string {
+  if (bytes === null || !Number.isFinite(bytes)) return NONE;
+  return `${formatBytes(bytes, opts)}${perUnitSuffix(unit)}`;
+}
+
+/** A ±2σ range of bytes per unit of work: "148.2 KB … 151.8 KB/iter", "1.9 MB … 2.1 MB per upload". */
+export function formatPerUnitRange(
+  range: readonly [number, number] | null,
+  unit: string,
+  opts: NumberFormat = {},
+): string {
   if (range === null) return NONE;
-  return `${formatBytes(range[0], opts)} … ${formatPerIteration(range[1], opts)}`;
+  return `${formatBytes(range[0], opts)} … ${formatPerUnit(range[1], unit, opts)}`;
 }
 
 /** 12345 → "12,345". */

@@ -2,17 +2,19 @@
 // hand: as Markdown for report.md / a PR comment, and as aligned text for stderr. Both render the
 // same rows from compareRows(); only the cell syntax differs.
 import type { Verdict } from '../../model/types.js';
-import { renderChart } from './chart.js';
+import { renderChartGroup } from './chart.js';
+import { NONE, alignColumns, formatBytes, formatCount, formatMs, formatRate } from './format.js';
 import {
-  NONE,
-  alignColumns,
-  formatBytes,
-  formatCount,
-  formatMs,
-  formatPerIteration,
-  formatRate,
-} from './format.js';
-import { metricOverTime, outcomeWord, readingRounds, sideNames, type RunView } from './run-view.js';
+  budgetText,
+  metricOverTime,
+  outcomeWord,
+  readingRounds,
+  retainedText,
+  sideNames,
+  signalNames,
+  signalOf,
+  type RunView,
+} from './run-view.js';
 
 export type { RunView } from './run-view.js';
 
@@ -33,18 +35,15 @@ export interface CompareRow {
 
 const CHART_HEIGHT = 8;
 
-function retained(v: Verdict): string {
-  const range = v.retainedPerIterationRange;
-  if (v.retainedPerIteration === null) return NONE;
-  const slope = formatPerIteration(v.retainedPerIteration, { sign: true });
-  return range ? `${slope} ± ${formatBytes((range[1] - range[0]) / 2)}` : slope;
-}
-
 function postGc(v: Verdict, round: number): string {
   return formatBytes(v.readings.find((r) => r.round === round)?.value ?? null);
 }
 
-/** The rows of the comparison table, shared by the Markdown and the terminal renderer. */
+/**
+ * The rows of the comparison table, shared by the Markdown and the terminal renderer: the overall
+ * verdict, one row per signal (retained per unit ± range, and its verdict), the primary signal's
+ * readings, k6, the target's peak RSS against its budget, and k6's own peak RSS beside it.
+ */
 export function compareRows(before: RunView, after: RunView): CompareRow[] {
   const rounds = [
     ...new Set([
@@ -58,19 +57,30 @@ export function compareRows(before: RunView, after: RunView): CompareRow[] {
     after: cell(after),
     ...extra,
   });
+  // "memory retained per MB uploaded"; two runs judging one signal in different units say so.
+  const signal = (name: string) => {
+    const units = new Set([before, after].flatMap((r) => signalOf(r, name)?.unit ?? []));
+    const per = units.size === 1 ? [...units][0]! : 'unit of work';
+    return row(`${name} retained per ${per}`, (r) => {
+      const s = signalOf(r, name);
+      return s ? `${retainedText(s)} — ${outcomeWord(s.outcome)}` : NONE;
+    });
+  };
   return [
     row('verdict', (r) => outcomeWord(r.verdict.outcome), { strong: true }),
+    ...signalNames([before, after]).map(signal),
     row('judged metric', (r) => r.verdict.metric, { code: true }),
     row('baseline (post-GC)', (r) => formatBytes(r.verdict.baselineBytes)),
     row('peak', (r) => formatBytes(r.verdict.peakBytes)),
     ...rounds.map((n) => row(`post-GC after round ${n}`, (r) => postGc(r.verdict, n))),
-    row('retained per iteration', (r) => retained(r.verdict)),
     row('growth across rounds', (r) => formatBytes(r.verdict.growthBytes, { sign: true })),
     row('iterations', (r) => formatCount(r.verdict.iterations)),
     row('http p95 (worst round)', (r) => formatMs(r.verdict.k6.httpP95Ms)),
     row('check rate', (r) => formatRate(r.verdict.k6.checksRate)),
     row('thresholds', (r) => (r.verdict.k6.thresholdsOk ? 'ok' : 'failed')),
-    row('peak RSS', (r) => formatBytes(r.verdict.peakRssBytes)),
+    row('target peak RSS', (r) => formatBytes(r.verdict.peakRssBytes)),
+    row('budget', (r) => budgetText(r.verdict)),
+    row('k6 peak RSS', (r) => formatBytes(r.verdict.k6.peakRssBytes)),
     row('k6 version', (r) => r.meta.k6.version),
   ];
 }
@@ -83,26 +93,29 @@ function mdCell(text: string, row: CompareRow): string {
   return escaped;
 }
 
-/** Post-GC readings of both runs on one y-scale, one chart under the other (no colours in a code block). */
-function postGcCharts(before: RunView, after: RunView, names: [string, string], width: number): string {
-  const series = [before, after].map((r) => r.verdict.readings.map((x) => x.value));
-  const all = series.flat();
-  const scale = all.length > 0 ? { min: Math.min(...all), max: Math.max(...all) } : {};
-  return series
-    .map((s, i) =>
-      renderChart(s, {
-        width,
-        height: CHART_HEIGHT,
-        title: `${names[i]}: post-GC reading per round, baseline first`,
-        steps: true,
-        ...scale,
-      }),
-    )
-    .join('\n\n');
-}
-
 function fence(body: string): string {
   return ['```text', body, '```'].join('\n');
+}
+
+/**
+ * Each signal's metric over time, both runs on one scale (max per column), one section per signal:
+ * memory first, then a watched folder or a log file when the runs have them.
+ */
+function overTimeSections(runs: readonly RunView[], names: readonly string[], width: number): string[] {
+  return signalNames(runs).flatMap((signal) => {
+    const series = runs.flatMap((run, i) => {
+      const s = signalOf(run, signal);
+      return s
+        ? [{ title: `${names[i]}: ${s.metric}`, values: metricOverTime(run.samples, s.metric).values }]
+        : [];
+    });
+    return [
+      '',
+      `### ${signal} over time (max per column, one scale)`,
+      '',
+      fence(renderChartGroup(series, { width, height: CHART_HEIGHT })),
+    ];
+  });
 }
 
 export function renderCompareMarkdown(before: RunView, after: RunView, opts: CompareOptions): string {
@@ -113,14 +126,13 @@ export function renderCompareMarkdown(before: RunView, after: RunView, opts: Com
     '|---|---|---|',
     ...rows.map((r) => `| ${r.label} | ${mdCell(r.before, r)} | ${mdCell(r.after, r)} |`),
   ];
-
-  // Each run's metric over time, on one scale so the two heights compare at a glance.
-  const overTime = [before, after].map((r) => metricOverTime(r.samples, r.verdict.metric).values);
-  const all = overTime.flat();
-  const scale =
-    all.length > 0
-      ? { min: all.reduce((a, v) => Math.min(a, v), Infinity), max: all.reduce((a, v) => Math.max(a, v), -Infinity) }
-      : {};
+  const postGcCharts = renderChartGroup(
+    [before, after].map((r, i) => ({
+      title: `${names[i]}: post-GC reading per round, baseline first`,
+      values: r.verdict.readings.map((x) => x.value),
+    })),
+    { width: opts.width, height: CHART_HEIGHT, steps: true },
+  );
 
   return [
     `## ${opts.title ?? `heapgate: ${names[0]} vs ${names[1]}`}`,
@@ -132,20 +144,8 @@ export function renderCompareMarkdown(before: RunView, after: RunView, opts: Com
     '',
     '### Post-GC readings',
     '',
-    fence(postGcCharts(before, after, names, opts.width)),
-    ...[before, after].flatMap((r, i) => [
-      '',
-      `### ${names[i]}: \`${r.verdict.metric}\` over time`,
-      '',
-      fence(
-        renderChart(overTime[i]!, {
-          width: opts.width,
-          height: CHART_HEIGHT,
-          title: `${names[i]}: max per column, same scale as the other run`,
-          ...scale,
-        }),
-      ),
-    ]),
+    fence(postGcCharts),
+    ...overTimeSections([before, after], names, opts.width),
     '',
   ].join('\n');
 }

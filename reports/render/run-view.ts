@@ -1,6 +1,9 @@
-// What a renderer gets about one run, and the small pieces every renderer derives from it.
-import type { Outcome, Reading, RunMeta, Sample, Verdict } from '../../model/types.js';
+// What a renderer gets about one run, and the small pieces every renderer derives from it: the
+// cells that read the same in the run summary and in the comparison are built here, once.
+import type { Outcome, Reading, RunMeta, Sample, SignalVerdict, Verdict } from '../../model/types.js';
 import { metricValue } from '../analysis/metric.js';
+import { isOverBudget } from '../gate.js';
+import { NONE, formatBytes, formatPerUnit } from './format.js';
 
 export interface RunView {
   meta: RunMeta;
@@ -37,4 +40,32 @@ export function sideNames(before: RunView, after: RunView): [string, string] {
   const a = before.meta.label ?? 'before';
   const b = after.meta.label ?? 'after';
   return a === b ? [`${a} (before)`, `${b} (after)`] : [a, b];
+}
+
+/** A signal's retained bytes per unit ± half its range (the range is the slope ± 2 standard errors). */
+export function retainedText(signal: Pick<SignalVerdict, 'retainedPerUnit' | 'retainedPerUnitRange' | 'unit'>): string {
+  const { retainedPerUnit: slope, retainedPerUnitRange: range, unit } = signal;
+  if (slope === null) return NONE;
+  const text = formatPerUnit(slope, unit, { sign: true });
+  return range ? `${text} ± ${formatBytes((range[1] - range[0]) / 2)}` : text;
+}
+
+/** The target's peak RSS against its budget: "peak RSS 712.0 MB / budget 600.0 MB — OVER"; "—" without one. */
+export function budgetText(verdict: Pick<Verdict, 'budget'>): string {
+  const budget = verdict.budget;
+  if (!budget) return NONE;
+  return (
+    `peak RSS ${formatBytes(budget.peakRssBytes)} / budget ${formatBytes(budget.limitBytes)} — ` +
+    (isOverBudget(verdict) ? 'OVER' : 'ok')
+  );
+}
+
+/** Names of the signals of several runs, first-seen order (the primary first). */
+export function signalNames(runs: readonly RunView[]): string[] {
+  return [...new Set(runs.flatMap((r) => r.verdict.signals.map((s) => s.name)))];
+}
+
+/** A run's verdict of the named signal, if it was judged on it. */
+export function signalOf(run: RunView, name: string): SignalVerdict | undefined {
+  return run.verdict.signals.find((s) => s.name === name);
 }

@@ -1,40 +1,65 @@
-// The summary of one run for a terminal (stderr): verdict, post-GC readings, the deciding numbers,
-// k6 figures and a chart of the judged metric over time. Pure: (run, opts) → string.
+// The summary of one run for a terminal (stderr): verdict, every signal's judgement, the primary
+// signal's post-GC readings, the budget, k6 figures (k6's own memory apart from the target's) and
+// a chart of every judged metric over time. Pure: (run, opts) → string.
 import type { Reading } from '../../model/types.js';
-import { renderChart } from './chart.js';
+import { signalSpecs } from '../analysis/analyse.js';
+import { DEFAULT_MEMORY_SIGNAL } from '../analysis/judge.js';
+import { roundWork } from '../analysis/readings.js';
+import { renderChartGroup } from './chart.js';
 import {
   NONE,
   alignColumns,
+  formatAmount,
   formatBytes,
   formatCount,
   formatMs,
-  formatPerIteration,
-  formatPerIterationRange,
+  formatPerUnit,
   formatRate,
   formatSeconds,
+  pluralUnit,
 } from './format.js';
-import { metricOverTime, outcomeWord, readingRounds, type RunView } from './run-view.js';
+import { budgetText, metricOverTime, outcomeWord, readingRounds, retainedText, type RunView } from './run-view.js';
 
 export type { RunView } from './run-view.js';
 
 const CHART_HEIGHT = 10;
 
-/** One row per reading (baseline, then every round): value, change from the previous, iterations. */
+/** One row per judged signal: verdict, retained per unit ± range, limit, growth, noise, metric. */
+export function signalsTable(run: RunView): string[][] {
+  return [
+    ['signal', 'verdict', 'retained', 'limit', 'growth', 'noise', 'metric'],
+    ...run.verdict.signals.map((s) => [
+      s.name,
+      outcomeWord(s.outcome),
+      retainedText(s),
+      formatPerUnit(s.limitPerUnit, s.unit),
+      formatBytes(s.growthBytes, { sign: true }),
+      s.noiseBytes === null ? NONE : `±${formatBytes(s.noiseBytes)}`,
+      s.metric,
+    ]),
+  ];
+}
+
+/**
+ * One row per reading of the primary signal (baseline, then every round): value, change from the
+ * previous, the round's work in the signal's unit (iterations, MB uploaded, …).
+ */
 export function readingsTable(run: RunView): string[][] {
   const { meta, verdict } = run;
+  const primary = verdict.signals[0];
+  const spec = signalSpecs(meta).find((s) => s.name === primary?.name) ?? DEFAULT_MEMORY_SIGNAL;
   const byRound = new Map<number, Reading>(verdict.readings.map((r) => [r.round, r]));
-  const rows: string[][] = [['reading', 'phase', 'post-GC', 'Δ', 'iterations', 'settled', 'judged']];
+  const rows: string[][] = [['reading', 'phase', 'post-GC', 'Δ', pluralUnit(spec.unit), 'settled', 'judged']];
   let previous: number | null = null;
   for (const round of [0, ...readingRounds(meta, verdict.readings)]) {
     const r = byRound.get(round);
     const record = meta.rounds.find((x) => x.round === round);
-    const iterations = record?.iterations ?? null;
     rows.push([
       round === 0 ? 'baseline' : `round ${round}`,
       r?.phase ?? (round === 0 ? 'settle-baseline' : `settle-${round}`),
       formatBytes(r?.value ?? null),
       r && previous !== null ? formatBytes(r.value - previous, { sign: true }) : NONE,
-      round === 0 ? NONE : formatCount(iterations),
+      record ? formatAmount(roundWork(record, spec)) : NONE,
       r ? (r.stable ? 'yes' : 'no') : NONE,
       round < verdict.judge.skipReadings ? 'skipped' : r ? 'yes' : round > 0 && !record ? 'not run' : 'missing',
     ]);
@@ -54,21 +79,13 @@ export function renderRunSummary(run: RunView, opts: { width: number }): string 
     `k6 ${meta.k6.version}`,
   ].join(' · ');
 
-  const range = verdict.retainedPerIterationRange;
   const facts: string[][] = [
     [
-      'retained',
-      range
-        ? `${formatPerIteration(verdict.retainedPerIteration, { sign: true })} (range ${formatPerIterationRange(range, { sign: true })}), limit ${formatPerIteration(verdict.judge.leakBytesPerIteration)}`
-        : NONE,
+      'peak',
+      `${formatBytes(verdict.peakBytes)} (judged metric) · target RSS ${formatBytes(verdict.peakRssBytes)} · ` +
+        `k6 peak RSS ${formatBytes(k6.peakRssBytes)}`,
     ],
-    [
-      'growth',
-      verdict.growthBytes !== null
-        ? `${formatBytes(verdict.growthBytes, { sign: true })} over the judged rounds, noise ±${formatBytes(verdict.noiseBytes)} per reading`
-        : NONE,
-    ],
-    ['peak', `${formatBytes(verdict.peakBytes)} (judged metric) · RSS ${formatBytes(verdict.peakRssBytes)}`],
+    ['budget', budgetText(verdict)],
     [
       'k6',
       `${formatCount(verdict.iterations)} iterations · ${formatCount(k6.httpReqs)} requests · ` +
@@ -77,13 +94,15 @@ export function renderRunSummary(run: RunView, opts: { width: number }): string 
     ],
   ];
 
-  const series = metricOverTime(run.samples, verdict.metric);
-  const first = series.elapsedS[0] ?? null;
-  const last = series.elapsedS[series.elapsedS.length - 1] ?? null;
-  const chart = renderChart(series.values, {
-    width: opts.width,
-    height: CHART_HEIGHT,
-    title: `judged metric over time, ${formatSeconds(first)} – ${formatSeconds(last)} (max per column)`,
+  // Each signal's metric over time on its own scale: a heap in MB and a log in KB do not share an axis.
+  const charts = verdict.signals.map((s) => {
+    const series = metricOverTime(run.samples, s.metric);
+    const first = series.elapsedS[0] ?? null;
+    const last = series.elapsedS[series.elapsedS.length - 1] ?? null;
+    return renderChartGroup(
+      [{ title: `${s.name} over time, ${formatSeconds(first)} – ${formatSeconds(last)} (max per column)`, values: series.values }],
+      { width: opts.width, height: CHART_HEIGHT },
+    );
   });
 
   return [
@@ -91,10 +110,12 @@ export function renderRunSummary(run: RunView, opts: { width: number }): string 
     `run       ${who}`,
     `metric    ${verdict.metric}`,
     '',
+    alignColumns(signalsTable(run), [2, 3, 4, 5]),
+    '',
     alignColumns(readingsTable(run), [2, 3, 4]),
     '',
     alignColumns(facts),
     '',
-    chart,
+    charts.join('\n\n'),
   ].join('\n');
 }

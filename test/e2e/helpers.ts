@@ -1,5 +1,6 @@
 // Runs the real heapgate CLI (dist/cli/main.js) the way a user or CI does.
 import { execa, type ResultPromise } from 'execa';
+import { rmSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,8 +13,17 @@ export function heapgate(args: string[], opts: { timeoutMs?: number } = {}): Res
   return execa(process.execPath, [CLI, ...args], { reject: false, timeout: opts.timeoutMs ?? 180_000, stdin: 'ignore' });
 }
 
-export function tempDir(prefix: string): Promise<string> {
-  return mkdtemp(path.join(os.tmpdir(), `heapgate-${prefix}-`));
+const tempDirs: string[] = [];
+// Run folders go when the test file's process exits; HEAPGATE_KEEP_TEST_RUNS=1 keeps them to look at.
+process.on('exit', () => {
+  if (process.env.HEAPGATE_KEEP_TEST_RUNS) return;
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+export async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), `heapgate-${prefix}-`));
+  tempDirs.push(dir);
+  return dir;
 }
 
 export async function readJson<T>(file: string): Promise<T> {

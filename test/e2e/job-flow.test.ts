@@ -31,14 +31,14 @@ describe('job-flow against the reference target (smoke profile)', () => {
     assert.equal(JSON.parse(stdout.leaky).outcome, 'leaks');
     assert.equal(v.metric, 'nodejs_heap_size_used_bytes+nodejs_external_memory_bytes');
     // Every job keeps its ~150 KiB PNG: the fitted retention per iteration must say so.
-    assert.ok(v.retainedPerIteration! > 100 * 1024 && v.retainedPerIteration! < 250 * 1024, `retained ${v.retainedPerIteration}`);
+    assert.ok(v.retainedPerUnit! > 100 * 1024 && v.retainedPerUnit! < 250 * 1024, `retained ${v.retainedPerUnit}`);
   });
 
   it('judges the fixed target as settling, exit 0', async () => {
     const v = await readVerdict(dirs.fixed);
     assert.equal(v.outcome, 'settles', v.reason);
     assert.equal(exits.fixed, 0);
-    assert.ok(Math.abs(v.retainedPerIteration!) < 4096, `retained ${v.retainedPerIteration}`);
+    assert.ok(Math.abs(v.retainedPerUnit!) < 4096, `retained ${v.retainedPerUnit}`);
   });
 
   it('records the real k6, three rounds of completed work and every check passing', async () => {

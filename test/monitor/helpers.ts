@@ -1,7 +1,7 @@
 // Real child processes for the monitor tests. Every child a test starts is registered here and
 // stopped by its pid (never by name) when the test file ends.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -85,8 +85,16 @@ export function killStarted(): void {
   started.clear();
 }
 
+const tempDirs: string[] = [];
+// Each test file is its own process: its temp folders go when it exits, pass or fail.
+process.on('exit', () => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 export function tempDir(): string {
-  return mkdtempSync(path.join(os.tmpdir(), 'heapgate-monitor-'));
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'heapgate-monitor-'));
+  tempDirs.push(dir);
+  return dir;
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

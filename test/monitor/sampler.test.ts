@@ -2,8 +2,9 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { PROC_COLUMNS, type Sample } from '../../model/types.js';
+import { DISK_COLUMN, PROC_COLUMNS, type Sample } from '../../model/types.js';
 import { readSamplesCsv } from '../../monitor/samples-csv.js';
 import { Sampler } from '../../monitor/sampler.js';
 import { eventually, killPid, killStarted, spawnNode, spawnNodeModule, tempDir } from './helpers.js';
@@ -143,6 +144,118 @@ describe('Sampler', () => {
     killPid(target.pid);
     assert.deepEqual(sampler.warnings, []);
     assert.deepEqual(sampler.columns, [...PROC_COLUMNS, 'app_heap_bytes']);
+  });
+
+  it('measures watched folders and files into the same rows, and keeps doing so after the target dies', async () => {
+    const base = tempDir();
+    try {
+      const output = path.join(base, 'output');
+      const log = path.join(base, 'app.log');
+      await mkdir(path.join(output, 'day-1'), { recursive: true });
+      await writeFile(path.join(output, 'day-1', 'a.bin'), Buffer.alloc(1000));
+      await writeFile(log, 'started\n');
+      const target = spawnNode('setInterval(() => {}, 1000)');
+      const csvPath = path.join(base, 'samples.csv');
+      const sampler = new Sampler({
+        pid: target.pid,
+        intervalMs: 30,
+        csvPath,
+        watch: {
+          dirs: [
+            { name: 'output', path: output },
+            { name: 'later', path: path.join(base, 'later') },
+          ],
+          files: [
+            { name: 'app.log', path: log },
+            { name: 'typo.log', path: path.join(base, 'typo.log') },
+          ],
+        },
+      });
+      const OUT_BYTES = DISK_COLUMN.dirBytes('output');
+      const OUT_FILES = DISK_COLUMN.dirFiles('output');
+      const LATER_BYTES = DISK_COLUMN.dirBytes('later');
+      const LOG = DISK_COLUMN.fileBytes('app.log');
+      const diskColumns = [OUT_BYTES, OUT_FILES, LATER_BYTES, DISK_COLUMN.dirFiles('later'), LOG, DISK_COLUMN.fileBytes('typo.log')];
+      assert.deepEqual(sampler.columns, [...PROC_COLUMNS, ...diskColumns], 'known before start()');
+
+      await sampler.start();
+      assert.deepEqual(sampler.columns, [...PROC_COLUMNS, ...diskColumns]);
+      const [first] = await moreRows(sampler, 1);
+      assert.equal(first!.alive, true);
+      assert.ok(first!.values.proc_rss_bytes! > 0);
+      assert.deepEqual(
+        diskColumns.map((c) => first!.values[c]),
+        [1000, 1, null, null, 8, null],
+        'a folder that does not exist yet reads as empty cells',
+      );
+
+      await writeFile(path.join(output, 'b.bin'), Buffer.alloc(500));
+      await mkdir(path.join(base, 'later'));
+      await appendFile(log, 'x'.repeat(92));
+      await moreRows(sampler, 1, (s) => s.values[OUT_BYTES] === 1500 && s.values[LATER_BYTES] === 0 && s.values[LOG] === 100);
+
+      await rm(path.join(base, 'later'), { recursive: true }); // deleted while sampling
+      await moreRows(sampler, 2, (s) => s.values[LATER_BYTES] === null);
+
+      killPid(target.pid, 'SIGKILL');
+      await target.exited;
+      await moreRows(sampler, 1, (s) => !s.alive);
+      // The uploads outlive the process: what it left behind keeps being measured.
+      await writeFile(path.join(output, 'day-1', 'late.bin'), Buffer.alloc(250));
+      await rm(log);
+      const [late] = await moreRows(sampler, 1, (s) => !s.alive && s.values[OUT_BYTES] === 1750);
+      assert.equal(late!.values[OUT_FILES], 3);
+      assert.equal(late!.values[LOG], null);
+      for (const c of PROC_COLUMNS) assert.equal(late!.values[c], null);
+      await sampler.stop();
+
+      assert.deepEqual(sampler.warnings, [`watched file typo.log (${path.join(base, 'typo.log')}) never existed while sampling; its columns are empty`]);
+      const { columns, samples } = await readSamplesCsv(csvPath);
+      assert.deepEqual(columns, [...PROC_COLUMNS, ...diskColumns]);
+      assert.equal(samples.length, sampler.rows);
+      assert.deepEqual(samples.at(-1), sampler.latest(), 'disk values round-trip through the CSV');
+      assert.ok(samples.some((s) => s.alive && s.values[OUT_BYTES] === 1500 && s.values[LATER_BYTES] === 0));
+      assert.ok(samples.some((s) => !s.alive && s.values[OUT_BYTES] === 1750));
+      assert.ok(samples.every((s) => s.values[DISK_COLUMN.fileBytes('typo.log')] === null));
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+
+  it('warns once about a watched path it cannot read, and rejects duplicate names', async () => {
+    const base = tempDir();
+    try {
+      const target = spawnNode('setInterval(() => {}, 1000)');
+      const notAFolder = path.join(base, 'file.txt');
+      await writeFile(notAFolder, 'x');
+      const sampler = new Sampler({
+        pid: target.pid,
+        intervalMs: 30,
+        csvPath: path.join(base, 's.csv'),
+        watch: { dirs: [{ name: 'wrong', path: notAFolder }], files: [] },
+      });
+      await sampler.start();
+      await moreRows(sampler, 3);
+      await sampler.stop();
+      killPid(target.pid);
+      await target.exited;
+      assert.equal(sampler.warnings.length, 1, sampler.warnings.join('\n'));
+      assert.match(sampler.warnings[0]!, new RegExp(`^reading watched folder wrong \\(.*\\) failed at 0\\.\\d{3} s: .* is a file, not a folder$`));
+      assert.equal(sampler.latest()!.values[DISK_COLUMN.dirBytes('wrong')], null);
+
+      assert.throws(
+        () =>
+          new Sampler({
+            pid: process.pid,
+            intervalMs: 30,
+            csvPath: path.join(base, 'never.csv'),
+            watch: { dirs: [], files: [{ name: 'app.log', path: 'a/app.log' }, { name: 'app.log', path: 'b/app.log' }] },
+          }),
+        { code: 'USAGE', message: 'two watched files are named "app.log"; name them apart with --watch-file NAME=PATH' },
+      );
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
   });
 
   it('stop() before start() writes nothing', async () => {

@@ -1,8 +1,9 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { HeapgateError } from '../../model/errors.js';
+import { DISK_COLUMN } from '../../model/types.js';
 import { readSamplesCsv } from '../../monitor/samples-csv.js';
 import { runStandaloneMonitor } from '../../monitor/standalone.js';
 import { processGroupMembers, readProcTree } from '../../monitor/sources/proc.js';
@@ -103,6 +104,39 @@ describe('runStandaloneMonitor', () => {
     assert.deepEqual({ ...result.exit, atElapsedS: null }, { code: null, signal: null, atElapsedS: null, phase: 'monitor' });
     assert.ok(result.exit!.atElapsedS! > 0.1);
     assert.equal((await readSamplesCsv(out)).samples.at(-1)!.alive, false);
+  });
+
+  it('passes watched folders and files through to the samples', async () => {
+    const dir = tempDir();
+    try {
+      const out = path.join(dir, 's.csv');
+      const log = path.join(dir, 'app.log');
+      const result = await runStandaloneMonitor(
+        {
+          command: `mkdir -p '${dir}/output' && echo hello > '${log}' && sleep 0.3`,
+          intervalMs: 50,
+          out,
+          watch: { dirs: [{ name: 'output', path: path.join(dir, 'output') }], files: [{ name: 'app.log', path: log }] },
+        },
+        never,
+      );
+      assert.equal(result.exit?.code, 0);
+      assert.deepEqual(result.warnings, []);
+      const { columns, samples } = await readSamplesCsv(out);
+      assert.ok(columns.includes(DISK_COLUMN.dirBytes('output')) && columns.includes(DISK_COLUMN.fileBytes('app.log')));
+      assert.equal(samples.at(-1)!.values[DISK_COLUMN.fileBytes('app.log')], 6);
+      assert.equal(samples.at(-1)!.values[DISK_COLUMN.dirFiles('output')], 0);
+
+      await assert.rejects(
+        runStandaloneMonitor(
+          { command: 'true', intervalMs: 50, out, watch: { dirs: [{ name: 'o', path: 'a' }, { name: 'o', path: 'b' }], files: [] } },
+          never,
+        ),
+        { code: 'USAGE', message: 'two watched folders are named "o"; name them apart with --watch-dir NAME=PATH' },
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects a pid that does not exist, and bad option sets', async () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { downsample, renderChart, stretch, truncate } from '../../reports/render/chart.js';
-import { MB, mulberry32 } from './synthetic.js';
+import { downsample, renderChart, renderChartGroup, stretch, truncate } from '../../reports/render/chart.js';
+import { KB, MB, mulberry32 } from './synthetic.js';
 
 test('downsample keeps the maximum of each bucket (a mean would hide the peaks)', () => {
   assert.deepEqual(downsample([1, 5, 2, 8, 3, 1], 3), [5, 8, 3]);
@@ -59,4 +59,22 @@ test('renderChart: steps spread a few readings across the width; empty says so',
   assert.ok(widest > 30 && widest <= 40, `steps fill the width: ${widest}`);
   assert.equal(renderChart([], { width: 40, height: 3, title: 't' }), 't\n(no data)');
   assert.equal(renderChart([5 * MB, 5 * MB], { width: 40, height: 3 }).split('\n').length, 1, 'a flat line is one row');
+});
+
+test('renderChartGroup: one scale for every chart, the axis unit follows the largest value', () => {
+  const out = renderChartGroup(
+    [
+      { title: 'a', values: [10 * MB, 20 * MB] },
+      { title: 'b', values: [15 * MB, 15 * MB] },
+    ],
+    { width: 40, height: 3 },
+  );
+  const [a, b] = out.split('\n\n');
+  assert.deepEqual(a!.split('\n').map((l) => l.slice(0, 7)), ['a', '20.0 MB', '15.0 MB', '10.0 MB']);
+  // b alone would be one flat row; on a's scale it spans the same three.
+  assert.deepEqual(b!.split('\n').map((l) => l.slice(0, 7)), ['b', '20.0 MB', '15.0 MB', '10.0 MB']);
+  // A log file of a few hundred KB reads in KB, not "0.3 MB".
+  const log = renderChartGroup([{ title: 'log', values: [0, 300 * KB] }], { width: 40, height: 2 });
+  assert.deepEqual(log.split('\n').map((l) => l.slice(0, 8)), ['log', '300.0 KB', '  0.0 KB']);
+  assert.equal(renderChartGroup([{ title: 't', values: [] }], { width: 40, height: 3 }), 't\n(no data)');
 });

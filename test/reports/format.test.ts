@@ -4,10 +4,13 @@ import {
   alignColumns,
   formatBytes,
   formatCount,
+  byteUnitFor,
   formatMs,
-  formatPerIteration,
-  formatPerIterationRange,
+  formatPerUnit,
+  formatPerUnitRange,
   formatRate,
+  formatWork,
+  pluralUnit,
 } from '../../reports/render/format.js';
 
 test('formatBytes: binary units, one decimal, carries at 1024', () => {
@@ -27,11 +30,30 @@ test('formatBytes: signs for deltas, none on zero, dash for nothing', () => {
   assert.equal(formatBytes(NaN), '—');
 });
 
-test('per-iteration figures', () => {
-  assert.equal(formatPerIteration(153600), '150.0 KB/iter');
-  assert.equal(formatPerIteration(-31.25, { sign: true }), '-31 B/iter');
-  assert.equal(formatPerIterationRange([7734, 8650]), '7.6 KB … 8.4 KB/iter');
-  assert.equal(formatPerIteration(null), '—');
+test('per-unit figures: /iter as before, a ratio for measured units, "per" for counted ones', () => {
+  assert.equal(formatPerUnit(153600, 'iteration'), '150.0 KB/iter');
+  assert.equal(formatPerUnit(-31.25, 'iteration', { sign: true }), '-31 B/iter');
+  assert.equal(formatPerUnitRange([7734, 8650], 'iteration'), '7.6 KB … 8.4 KB/iter');
+  assert.equal(formatPerUnit(153805, 'MB uploaded'), '150.2 KB/MB uploaded');
+  assert.equal(formatPerUnit(2 * 1024 * 1024, 'upload', { sign: true }), '+2.0 MB per upload');
+  assert.equal(formatPerUnitRange([180, 220], 'request'), '180 B … 220 B per request');
+  assert.equal(formatPerUnit(null, 'upload'), '—');
+  assert.equal(formatPerUnitRange(null, 'upload'), '—');
+});
+
+test('work in its unit: counted units get an s, measured ones keep their words', () => {
+  assert.deepEqual(
+    ['iteration', 'upload', 'request', 'MB uploaded'].map(pluralUnit),
+    ['iterations', 'uploads', 'requests', 'MB uploaded'],
+  );
+  assert.equal(formatWork(1500, 'iteration'), '1,500 iterations');
+  assert.equal(formatWork(1, 'upload'), '1 upload');
+  assert.equal(formatWork(12.5, 'MB uploaded'), '12.5 MB uploaded');
+  assert.equal(formatWork(null, 'upload'), '—');
+});
+
+test('byteUnitFor: the unit formatBytes prints in', () => {
+  assert.deepEqual([0, 1023, 1024, 5 * 1024 * 1024, -3 * 1024 ** 3].map(byteUnitFor), ['B', 'B', 'KB', 'MB', 'GB']);
 });
 
 test('counts, rates, durations', () => {

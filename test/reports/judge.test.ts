@@ -1,10 +1,29 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Reading } from '../../model/types.js';
-import { DEFAULT_JUDGE_OPTIONS, judge, judgeOptions } from '../../reports/analysis/judge.js';
-import { MB, rounded } from './synthetic.js';
+import {
+  DEFAULT_JUDGE_OPTIONS,
+  DEFAULT_MEMORY_SIGNAL,
+  judge,
+  judgeOptions,
+  type SignalRule,
+} from '../../reports/analysis/judge.js';
+import { KB, MB, MEMORY_PER_ITERATION, rounded } from './synthetic.js';
 
-/** A post-GC reading at `x` cumulative iterations. */
+/** Memory per iteration with the default limit, noise floor and skip; `over` replaces any of them. */
+function rule(over: Partial<SignalRule> = {}): SignalRule {
+  return {
+    kind: 'memory',
+    unit: 'iteration',
+    limitPerUnit: 4096,
+    minGrowthBytes: MB,
+    noiseFloorBytes: 32 * KB,
+    skipReadings: 1,
+    ...over,
+  };
+}
+
+/** A post-GC reading at `x` cumulative units of work. */
 function reading(round: number, x: number, value: number, spread = 0, stable = true): Reading {
   return {
     round,
@@ -13,7 +32,7 @@ function reading(round: number, x: number, value: number, spread = 0, stable = t
     spread,
     n: 5,
     stable,
-    cumulativeIterations: x,
+    cumulativeWork: x,
     elapsedS: 20 + round * 42,
   };
 }
@@ -27,10 +46,10 @@ function line(slope: number, rounds: number, baseline = 10 * MB): Reading[] {
   ];
 }
 
-test('defaults are the documented ones', () => {
+test('defaults are the documented ones: no overrides, memory per iteration for runs that name no signals', () => {
   assert.deepEqual(DEFAULT_JUDGE_OPTIONS, {
-    leakBytesPerIteration: 4096,
-    minGrowthBytes: 1048576,
+    leakBytesPerUnit: null,
+    minGrowthBytes: null,
     noiseFloorBytes: 32768,
     skipReadings: 1,
     metric: null,
@@ -39,20 +58,22 @@ test('defaults are the documented ones', () => {
     ...DEFAULT_JUDGE_OPTIONS,
     skipReadings: 2,
   });
+  // 4 KB per iteration, at least 1 MiB of growth: the synthetic runs' memory signal spells it out.
+  assert.deepEqual(DEFAULT_MEMORY_SIGNAL, MEMORY_PER_ITERATION);
 });
 
 test('leaks: an exact 8 KB/iter line, noise at the floor', () => {
   // x = 64..256: Σ(x−x̄)² = 20480, σ = floor = 32768, se = 32768/√20480 = 512/√5 ≈ 228.97,
   // range = 8192 ± 457.95, growth = 8192 × 192 = 1.5 MiB > 1 MiB.
   const readings = line(8192, 4);
-  assert.deepEqual(rounded(judge(readings, judgeOptions())), {
+  assert.deepEqual(rounded(judge(readings, rule())), {
     outcome: 'leaks',
     reason:
       'post-GC memory grows 8.0 KB/iter (range 7.6 KB … 8.4 KB/iter) over rounds 1–4: ' +
       '+1.5 MB across 192 iterations, above the 4.0 KB/iter limit',
     judged: readings.slice(1),
-    retainedPerIteration: 8192,
-    retainedPerIterationRange: [7734.053, 8649.947],
+    retainedPerUnit: 8192,
+    retainedPerUnitRange: [7734.053, 8649.947],
     growthBytes: 1572864,
     noiseBytes: 32768,
   });
@@ -61,20 +82,20 @@ test('leaks: an exact 8 KB/iter line, noise at the floor', () => {
 test('a significant slope that grew too little in total is inconclusive, not a leak', () => {
   // 6 KB/iter over 128 iterations = 768 KB < 1 MiB. se = 32768/√8192 ≈ 362.04.
   const readings = line(6144, 3);
-  assert.deepEqual(rounded(judge(readings, judgeOptions())), {
+  assert.deepEqual(rounded(judge(readings, rule())), {
     outcome: 'inconclusive',
     reason:
       'too little growth to tell: 6.0 KB/iter (range 5.3 KB … 6.7 KB/iter) over rounds 1–3 is above ' +
       'the 4.0 KB/iter limit, but post-GC memory grew only 768.0 KB, under the 1.0 MB minimum; run more iterations',
     judged: readings.slice(1),
-    retainedPerIteration: 6144,
-    retainedPerIterationRange: [5419.923, 6868.077],
+    retainedPerUnit: 6144,
+    retainedPerUnitRange: [5419.923, 6868.077],
     growthBytes: 786432,
     noiseBytes: 32768,
   });
   // Growth exactly at the minimum is still not a leak: the rule is "more than".
-  assert.equal(judge(line(8192, 3), judgeOptions()).outcome, 'inconclusive');
-  assert.equal(judge(line(8192, 3), judgeOptions({ minGrowthBytes: MB - 1 })).outcome, 'leaks');
+  assert.equal(judge(line(8192, 3), rule()).outcome, 'inconclusive');
+  assert.equal(judge(line(8192, 3), rule({ minGrowthBytes: MB - 1 })).outcome, 'leaks');
 });
 
 test('settles: readings that go down and up again, noise from the widest settle window', () => {
@@ -88,13 +109,13 @@ test('settles: readings that go down and up again, noise from the widest settle 
     reading(3, 192, V - 10000),
     reading(4, 256, V),
   ];
-  assert.deepEqual(rounded(judge(readings, judgeOptions())), {
+  assert.deepEqual(rounded(judge(readings, rule())), {
     outcome: 'settles',
     reason:
       'post-GC memory comes back: -31 B/iter (range -730 B … 668 B/iter) over rounds 1–4, within the 4.0 KB/iter limit',
     judged: readings.slice(1),
-    retainedPerIteration: -31.25,
-    retainedPerIterationRange: [-730.021, 667.521],
+    retainedPerUnit: -31.25,
+    retainedPerUnitRange: [-730.021, 667.521],
     growthBytes: -6000,
     noiseBytes: 50000,
   });
@@ -109,7 +130,7 @@ test('too noisy: the residual scatter of MB-sized jumps widens the range across 
     reading(3, 192, V - jump),
     reading(4, 256, V),
   ];
-  const j = judge(readings, judgeOptions());
+  const j = judge(readings, rule());
   // slope = −(2 × 32 × 4 MiB)/20480 = −13107.2; residual std = √((2·(0.3·4 MiB)² + 2·(0.9·4 MiB)²)/2).
   const residualStd = Math.sqrt((2 * (0.3 * jump) ** 2 + 2 * (0.9 * jump) ** 2) / 2);
   const se = residualStd / Math.sqrt(20480);
@@ -120,8 +141,8 @@ test('too noisy: the residual scatter of MB-sized jumps widens the range across 
       '4.0 KB/iter limit; one reading varies by ±3.8 MB; 1 of 4 readings never settled ' +
       '(run more rounds or more iterations per round)',
     judged: readings.slice(1),
-    retainedPerIteration: -13107.2,
-    retainedPerIterationRange: rounded([-13107.2 - 2 * se, -13107.2 + 2 * se]),
+    retainedPerUnit: -13107.2,
+    retainedPerUnitRange: rounded([-13107.2 - 2 * se, -13107.2 + 2 * se]),
     growthBytes: rounded(-13107.2 * 192),
     noiseBytes: rounded(residualStd),
   });
@@ -130,59 +151,59 @@ test('too noisy: the residual scatter of MB-sized jumps widens the range across 
 test('a slope above the limit whose range reaches below it is not called a leak', () => {
   // 6 KB/iter on a line, but σ = 256 KB (half a 512 KB window): se ≈ 1832, range ≈ 2.4 … 9.6 KB/iter.
   const readings = line(6144, 4).map((r) => ({ ...r, spread: 512 * 1024 }));
-  const j = judge(readings, judgeOptions());
+  const j = judge(readings, rule());
   assert.equal(j.outcome, 'inconclusive');
   assert.match(j.reason, /^too noisy to tell: 6\.0 KB\/iter \(range 2\.4 KB … 9\.6 KB\/iter\)/);
   // The same slope with still readings is a leak: the spread, not the slope, made it inconclusive.
-  assert.equal(judge(line(6144, 4), judgeOptions()).outcome, 'leaks');
+  assert.equal(judge(line(6144, 4), rule()).outcome, 'leaks');
 });
 
 test('a slope below the limit whose range reaches above it is not called settled', () => {
   const readings = line(3072, 4).map((r) => ({ ...r, spread: 512 * 1024 }));
-  assert.equal(judge(readings, judgeOptions()).outcome, 'inconclusive');
-  assert.equal(judge(line(3072, 4), judgeOptions()).outcome, 'settles');
+  assert.equal(judge(readings, rule()).outcome, 'inconclusive');
+  assert.equal(judge(line(3072, 4), rule()).outcome, 'settles');
 });
 
 test('the baseline is skipped: a first-round jump (caches filling) does not count', () => {
   // Baseline 10 MB, then flat at 50 MB: the +40 MB jump is warm-up.
   const readings = line(0, 4);
-  assert.equal(judge(readings, judgeOptions()).outcome, 'settles');
+  assert.equal(judge(readings, rule()).outcome, 'settles');
   // Judged from the baseline, the same readings no longer settle.
-  const withBaseline = judge(readings, judgeOptions({ skipReadings: 0 }));
+  const withBaseline = judge(readings, rule({ skipReadings: 0 }));
   assert.notEqual(withBaseline.outcome, 'settles');
   assert.equal(withBaseline.judged.length, 5);
 });
 
 test('too little data: one judged reading', () => {
-  assert.deepEqual(judge(line(8192, 1), judgeOptions()), {
+  assert.deepEqual(judge(line(8192, 1), rule()), {
     outcome: 'inconclusive',
     reason: 'too little data: 1 post-GC reading after skipping 1 (need at least 2; run more rounds)',
     judged: [reading(1, 64, V)],
-    retainedPerIteration: null,
-    retainedPerIterationRange: null,
+    retainedPerUnit: null,
+    retainedPerUnitRange: null,
     growthBytes: null,
     noiseBytes: null,
   });
   assert.equal(
-    judge([], judgeOptions()).reason,
+    judge([], rule()).reason,
     'too little data: no post-GC readings after skipping 1 (need at least 2; run more rounds)',
   );
 });
 
 test('too little data: a missing reading in the judged rounds', () => {
   const readings = line(8192, 4).filter((r) => r.round !== 3);
-  const j = judge(readings, judgeOptions(), { expectedRounds: [0, 1, 2, 3, 4] });
+  const j = judge(readings, rule(), { expectedRounds: [0, 1, 2, 3, 4] });
   assert.equal(j.outcome, 'inconclusive');
   assert.equal(j.reason, 'too little data: no post-GC reading for settle-3 (no live rows with a value of the metric)');
-  assert.equal(j.retainedPerIteration, null);
+  assert.equal(j.retainedPerUnit, null);
   // A missing baseline is skipped anyway and does not stop the judgement.
   const noBaseline = line(8192, 4).filter((r) => r.round !== 0);
-  assert.equal(judge(noBaseline, judgeOptions(), { expectedRounds: [0, 1, 2, 3, 4] }).outcome, 'leaks');
+  assert.equal(judge(noBaseline, rule(), { expectedRounds: [0, 1, 2, 3, 4] }).outcome, 'leaks');
 });
 
 test('too little data: no iterations across the judged rounds', () => {
-  const readings = line(8192, 3).map((r) => ({ ...r, cumulativeIterations: 0 }));
-  const j = judge(readings, judgeOptions());
+  const readings = line(8192, 3).map((r) => ({ ...r, cumulativeWork: 0 }));
+  const j = judge(readings, rule());
   assert.equal(j.outcome, 'inconclusive');
   assert.equal(
     j.reason,
@@ -196,8 +217,55 @@ test('the limit is per iteration: the same MB growth over more work settles', ()
   const at = (iterationsPerRound: number) =>
     judge(
       [0, 1, 2, 3, 4].map((r) => reading(r, r * iterationsPerRound, V + r * perRound)),
-      judgeOptions(),
+      rule(),
     ).outcome;
   assert.equal(at(64), 'leaks');
   assert.equal(at(1000), 'settles');
+});
+
+test('any unit of work: bytes on disk per upload, judged and worded as disk use', () => {
+  // 50 uploads a round, 2 MB kept each, exact: σ = floor, Σ(x−x̄)² = 12500, se = 32768/√12500 ≈ 293.08.
+  const uploads = [0, 1, 2, 3, 4].map((r) => reading(r, 50 * r, 2 * MB * 50 * r));
+  const se = 32768 / Math.sqrt(12500);
+  assert.deepEqual(rounded(judge(uploads, rule({ kind: 'disk', unit: 'upload', limitPerUnit: 64 * KB }))), {
+    outcome: 'leaks',
+    reason:
+      'disk use grows 2.0 MB per upload (range 2.0 MB … 2.0 MB per upload) over rounds 1–4: ' +
+      '+300.0 MB across 150 uploads, above the 64.0 KB per upload limit',
+    judged: uploads.slice(1),
+    retainedPerUnit: 2 * MB,
+    retainedPerUnitRange: rounded([2 * MB - 2 * se, 2 * MB + 2 * se]),
+    growthBytes: 300 * MB,
+    noiseBytes: 32768,
+  });
+  // A folder that filled in round 1 and stays at its cap: the baseline jump is skipped.
+  const capped = [0, 1, 2, 3, 4].map((r) => reading(r, 50 * r, r === 0 ? 0 : 60 * MB));
+  assert.equal(
+    judge(capped, rule({ kind: 'disk', subject: 'output/', unit: 'upload', limitPerUnit: 64 * KB })).reason,
+    'output/ does not pile up: 0 B per upload (range -586 B … 586 B per upload) over rounds 1–4, ' +
+      'within the 64.0 KB per upload limit',
+  );
+});
+
+test('a measured unit reads as a ratio: KB per MB uploaded', () => {
+  // 100 MB uploaded a round, 150 KB kept per MB: Σ(x−x̄)² = 50000, se ≈ 146.54.
+  const readings = [0, 1, 2, 3, 4].map((r) => reading(r, 100 * r, V + 150 * KB * 100 * r));
+  const j = judge(readings, rule({ unit: 'MB uploaded', limitPerUnit: 64 * KB }));
+  assert.equal(
+    j.reason,
+    'post-GC memory grows 150.0 KB/MB uploaded (range 149.7 KB … 150.3 KB/MB uploaded) over rounds 1–4: ' +
+      '+43.9 MB across 300 MB uploaded, above the 64.0 KB/MB uploaded limit',
+  );
+  // Too little growth: a measured unit asks for more rounds, a counted one for more of it.
+  const big = { limitPerUnit: 64 * KB, minGrowthBytes: 1024 * MB };
+  assert.match(judge(readings, rule({ unit: 'MB uploaded', ...big })).reason, /; run more rounds$/);
+  assert.match(judge(readings, rule({ unit: 'upload', ...big })).reason, /; run more uploads$/);
+});
+
+test('no work in the unit: retention per request cannot be measured', () => {
+  const readings = line(8192, 3).map((r) => ({ ...r, cumulativeWork: 0 }));
+  assert.equal(
+    judge(readings, rule({ unit: 'request' })).reason,
+    'too little data: k6 completed no requests over rounds 1–3, so retention per request cannot be measured',
+  );
 });

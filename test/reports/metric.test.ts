@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PROC_COLUMNS, type Sample } from '../../model/types.js';
+import { DISK_COLUMN, PROC_COLUMNS, type Sample } from '../../model/types.js';
 import { HeapgateError } from '../../model/errors.js';
-import { chooseMetric, metricColumns, metricValue } from '../../reports/analysis/metric.js';
+import { chooseMetric, diskSubject, isDiskColumn, metricColumns, metricValue } from '../../reports/analysis/metric.js';
 import { JVM_EDEN, JVM_METASPACE, JVM_OLD } from './synthetic.js';
 
 const NODE = [...PROC_COLUMNS, 'nodejs_heap_size_used_bytes', 'nodejs_external_memory_bytes', 'heapgate_target_jobs_held'];
@@ -71,4 +71,25 @@ test('metricValue sums the columns, null when any is missing', () => {
   assert.equal(metricValue(s, 'a'), 1);
   assert.equal(metricValue(s, 'a+c'), null);
   assert.equal(metricValue(s, 'a+zzz'), null);
+});
+
+test('disk columns: recognised by series name, described by their watch name', () => {
+  const columns = [
+    DISK_COLUMN.dirBytes('output'),
+    DISK_COLUMN.dirFiles('output'),
+    DISK_COLUMN.fileBytes('app.log'),
+    'proc_rss_bytes',
+    'nodejs_heap_size_used_bytes',
+    'disk_io_bytes',
+  ];
+  assert.deepEqual(columns.map(isDiskColumn), [true, true, true, false, false, false]);
+  assert.deepEqual(
+    [
+      DISK_COLUMN.dirBytes('output'),
+      DISK_COLUMN.fileBytes('app.log'),
+      `${DISK_COLUMN.dirBytes('output')}+${DISK_COLUMN.dirBytes('tmp')}`,
+      DISK_COLUMN.dirFiles('output'),
+    ].map(diskSubject),
+    ['output/', 'app.log', 'disk use', 'disk use'],
+  );
 });

@@ -1,8 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Sample } from '../../model/types.js';
-import { extractReadings, settleRound } from '../../reports/analysis/readings.js';
-import { KB, MB, linearLeakRun, syntheticRun } from './synthetic.js';
+import {
+  cumulativeWork,
+  extractReadings,
+  roundWork,
+  roundsWithoutWork,
+  settleRound,
+} from '../../reports/analysis/readings.js';
+import { KB, MB, OUTPUT_DIR, linearLeakRun, syntheticRun, uploadRun } from './synthetic.js';
 
 const NODE_METRIC = 'nodejs_heap_size_used_bytes+nodejs_external_memory_bytes';
 
@@ -17,7 +23,7 @@ test('one reading per settle phase: the settled window of a leaking run', () => 
   const { samples, meta } = linearLeakRun(150 * KB);
   const readings = extractReadings(samples, meta, NODE_METRIC, meta.protocol.settleWindow);
   assert.deepEqual(
-    readings.map((r) => [r.round, r.phase, r.n, r.stable, r.cumulativeIterations]),
+    readings.map((r) => [r.round, r.phase, r.n, r.stable, r.cumulativeWork]),
     [
       [0, 'settle-baseline', 5, true, 0],
       [1, 'settle-1', 5, true, 50],
@@ -29,7 +35,7 @@ test('one reading per settle phase: the settled window of a leaking run', () => 
   // The truth is 40 MB + 150 KB × iterations, ± 8 KB of jitter: a window that reached back into
   // the GC ticks (garbage still there) or a mean of the whole phase would be MBs off.
   for (const r of readings) {
-    assert.ok(Math.abs(r.value - (40 * MB + 150 * KB * r.cumulativeIterations)) < 8 * KB, `round ${r.round}: ${r.value}`);
+    assert.ok(Math.abs(r.value - (40 * MB + 150 * KB * r.cumulativeWork)) < 8 * KB, `round ${r.round}: ${r.value}`);
     assert.ok(r.spread >= 0 && r.spread <= 16 * KB, `round ${r.round} spread ${r.spread}`);
   }
   // elapsedS is the last row of the window.
@@ -69,4 +75,41 @@ test('stable comes from meta.settles, else from the settle rule on the window', 
   assert.equal(extractReadings(still.slice(0, 1), noRecords, 'm', 2)[0]!.stable, false);
   const recorded = { ...meta, settles: [{ phase: 'settle-1', gcRequests: 1, stable: true, durationS: 30 }] };
   assert.equal(extractReadings(moving, recorded, 'm', 2)[0]!.stable, true);
+});
+
+test('work per round in the signal\'s unit: iterations, requests, a k6 metric divided by its scale', () => {
+  const { meta } = uploadRun();
+  const [r1] = meta.rounds;
+  assert.deepEqual(
+    [
+      roundWork(r1!, { work: 'iterations', workScale: 1 }),
+      roundWork(r1!, { work: 'httpReqs', workScale: 1 }),
+      roundWork(r1!, { work: 'upload_bytes', workScale: MB }),
+      roundWork(r1!, { work: 'uploads_accepted', workScale: 1 }),
+      roundWork(r1!, { work: 'upload_bytes', workScale: 0 }),
+      roundWork(r1!, { work: 'bytes_sent', workScale: 1 }),
+    ],
+    [50, 150, 100, 50, 100 * MB, null],
+  );
+  // Rounds 1..N summed: 4 rounds × 50 uploads × 2 MB.
+  assert.deepEqual(
+    [0, 1, 4].map((n) => cumulativeWork(meta, n, { work: 'upload_bytes', workScale: MB })),
+    [0, 100, 400],
+  );
+  assert.deepEqual(roundsWithoutWork(meta, { work: 'bytes_sent', workScale: 1 }), [1, 2, 3, 4]);
+  assert.deepEqual(roundsWithoutWork(meta, { work: 'upload_bytes', workScale: MB }), []);
+});
+
+test('readings of another signal: work in its unit, stability from its own window, not the memory records', () => {
+  const { samples, meta } = uploadRun({ diskPerUpload: 2 * MB });
+  // Pretend the memory readings never settled: the folder's readings are still still.
+  const unsettled = { ...meta, settles: meta.settles.map((r) => ({ ...r, stable: false })) };
+  const work = { work: 'uploads_accepted', workScale: 1 };
+  const own = extractReadings(samples, unsettled, OUTPUT_DIR, 5, { work, recordedStability: false });
+  assert.deepEqual(
+    own.map((r) => [r.round, r.value, r.spread, r.stable, r.cumulativeWork]),
+    [0, 1, 2, 3, 4].map((n) => [n, 100 * MB * n, 0, true, 50 * n]),
+  );
+  const recorded = extractReadings(samples, unsettled, OUTPUT_DIR, 5, { work });
+  assert.ok(recorded.every((r) => !r.stable));
 });

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HeapgateError } from '../../model/errors.js';
 import { analyse } from '../../reports/analysis/analyse.js';
-import { loadRun, writeVerdict } from '../../reports/run-dir.js';
-import { flatRun } from './synthetic.js';
+import { loadRun, parseRunMeta, writeVerdict } from '../../reports/run-dir.js';
+import { flatRun, uploadRun } from './synthetic.js';
 
 async function withDir(fn: (dir: string) => Promise<void>) {
   const dir = await mkdtemp(path.join(tmpdir(), 'heapgate-reports-'));
@@ -85,4 +85,20 @@ test('a run folder that is a file is RUN_NOT_FOUND too', async () => {
     await writeFile(file, 'x');
     await assert.rejects(loadRun(file), { code: 'RUN_NOT_FOUND' });
   });
+});
+
+test('a run-meta.json from before signals loads with the new fields empty', () => {
+  const { meta } = flatRun();
+  const { signals: _s, watch: _w, budgetRssBytes: _b, ...rest } = meta;
+  const old = { ...rest, rounds: meta.rounds.map(({ k6PeakRssBytes: _k, ...r }) => r) };
+  assert.deepEqual(parseRunMeta(JSON.stringify(old), 'run-meta.json'), {
+    ...meta,
+    signals: [],
+    watch: { dirs: [], files: [] },
+    budgetRssBytes: null,
+    rounds: meta.rounds.map((r) => ({ ...r, k6PeakRssBytes: null })),
+  });
+  // A current one comes back as written.
+  const current = uploadRun({ budgetRssBytes: 600 * 1024 * 1024 }).meta;
+  assert.deepEqual(parseRunMeta(JSON.stringify(current), 'run-meta.json'), current);
 });

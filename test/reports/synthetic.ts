@@ -12,7 +12,20 @@
 //   jump      a per-settle-phase offset of MBs (the "noisy" run): heap fragmentation, a late
 //             timer, a GC that landed differently.
 //   jitter    ± a few KB on every tick: even still memory is not exact.
-import type { RoundRecord, RunMeta, Sample, SettleRecord, TargetExit } from '../../model/types.js';
+//
+// Beside memory, a run can carry k6 metrics of its scenario (upload_bytes, uploads_accepted: so
+// much per iteration, summed into each RoundRecord.custom) and extra columns computed from the work
+// done so far — a watched folder that keeps every upload, a log that grows per request — exact,
+// with no jitter, as a file size is.
+import {
+  DISK_COLUMN,
+  type RoundRecord,
+  type RunMeta,
+  type Sample,
+  type SettleRecord,
+  type SignalSpec,
+  type TargetExit,
+} from '../../model/types.js';
 import { mulberry32 as uint32 } from '../../model/seeded-random.js';
 
 /** Seeded uniform numbers in [0, 1). */
@@ -30,6 +43,26 @@ export type Flavour = 'node' | 'jvm' | 'rss';
 export const JVM_OLD = 'jvm_memory_used_bytes{area="heap",id="G1 Old Gen"}';
 export const JVM_EDEN = 'jvm_memory_used_bytes{area="heap",id="G1 Eden Space"}';
 export const JVM_METASPACE = 'jvm_memory_used_bytes{area="nonheap",id="Metaspace"}';
+
+/** The work done when a row is taken, which extra columns are computed from. */
+export interface SynthWork {
+  iterations: number;
+  /** HTTP requests so far: 3 per iteration, as in every RoundRecord. */
+  requests: number;
+  /** Each k6 metric of `customPerIteration`, summed so far. */
+  custom: Record<string, number>;
+}
+
+/** Memory per iteration with the documented defaults: what a job-flow run names. */
+export const MEMORY_PER_ITERATION: SignalSpec = {
+  name: 'memory',
+  metric: null,
+  work: 'iterations',
+  workScale: 1,
+  unit: 'iteration',
+  limitPerUnit: 4096,
+  minGrowthBytes: MB,
+};
 
 export interface SynthSpec {
   seed?: number;
@@ -61,6 +94,17 @@ export interface SynthSpec {
   noSettleRecords?: boolean;
   outcome?: RunMeta['outcome'];
   error?: string | null;
+  /** meta.signals; default memory per iteration. */
+  signals?: SignalSpec[];
+  /** meta.watch: folders and files the sampler measured (the columns come from `extraColumns`). */
+  watch?: RunMeta['watch'];
+  budgetRssBytes?: number | null;
+  /** k6 metrics of the scenario per completed iteration, e.g. { upload_bytes: 2 MB, uploads_accepted: 1 }. */
+  customPerIteration?: Record<string, number>;
+  /** Extra columns from the work done so far, e.g. a folder that keeps 2 MB per upload. */
+  extraColumns?: Record<string, (work: SynthWork) => number>;
+  /** k6's own peak RSS in a round; default 200 MB + 10 MB × round. */
+  k6PeakRssBytes?: (round: number) => number | null;
 }
 
 export interface SyntheticRun {
@@ -86,6 +130,14 @@ export function syntheticRun(spec: SynthSpec = {}): SyntheticRun {
   const teeth = spec.teeth ?? 5;
   const jitter = spec.jitterBytes ?? 8 * KB;
   const jumpBytes = spec.jumpBytes ?? 0;
+  const perIteration = spec.customPerIteration ?? {};
+  const extraColumns = Object.entries(spec.extraColumns ?? {});
+  const k6Peak = spec.k6PeakRssBytes ?? ((round: number) => 200 * MB + round * 10 * MB);
+  const workAt = (n: number): SynthWork => ({
+    iterations: n,
+    requests: n * 3,
+    custom: Object.fromEntries(Object.entries(perIteration).map(([k, per]) => [k, per * n])),
+  });
 
   const samples: Sample[] = [];
   const roundRecords: RoundRecord[] = [];
@@ -135,6 +187,8 @@ export function syntheticRun(spec: SynthSpec = {}): SyntheticRun {
       values[JVM_EDEN] = Math.round(eden);
       values[JVM_METASPACE] = Math.round(metaspace);
     }
+    const work = workAt(iterations);
+    for (const [column, f] of extraColumns) values[column] = Math.round(f(work));
     samples.push({ ts, elapsedS, phase, alive: true, values });
   };
 
@@ -176,12 +230,12 @@ export function syntheticRun(spec: SynthSpec = {}): SyntheticRun {
         };
         emit(`load-${round}`);
         emit(`load-${round}`);
-        roundRecords.push(roundRecord(round, iterations - before, started, tick, false));
+        roundRecords.push(roundRecord(round, workAt(iterations - before), started, tick, false, k6Peak(round)));
         break outer;
       }
       emit(`load-${round}`);
     }
-    roundRecords.push(roundRecord(round, iterations - before, started, tick, true));
+    roundRecords.push(roundRecord(round, workAt(iterations - before), started, tick, true, k6Peak(round)));
     for (let t = 0; t < cooldownTicks; t++) emit(`cooldown-${round}`);
     metaspace += spec.metaspaceGrowthPerRound ?? 0;
     settle(`settle-${round}`);
@@ -213,6 +267,9 @@ export function syntheticRun(spec: SynthSpec = {}): SyntheticRun {
       settleToleranceRatio: 0.01,
     },
     k6Env: { VUS: '5', DURATION: `${loadTicks}s` },
+    signals: spec.signals ?? [MEMORY_PER_ITERATION],
+    watch: spec.watch ?? { dirs: [], files: [] },
+    budgetRssBytes: spec.budgetRssBytes ?? null,
     rounds: roundRecords,
     settles: spec.noSettleRecords ? [] : settles,
     sampler: { ticks: tick, missedTicks: 0, cpuUserMs: 120, cpuSystemMs: 40, wallMs: tick * 1000 },
@@ -223,20 +280,28 @@ export function syntheticRun(spec: SynthSpec = {}): SyntheticRun {
   return { samples, meta };
 }
 
-function roundRecord(round: number, iterations: number, started: number, ended: number, ok: boolean): RoundRecord {
+function roundRecord(
+  round: number,
+  work: SynthWork,
+  started: number,
+  ended: number,
+  ok: boolean,
+  k6PeakRssBytes: number | null,
+): RoundRecord {
   return {
     round,
     k6ExitCode: ok ? 0 : 99,
     summaryFile: `k6/round-${round}.json`,
-    iterations,
-    httpReqs: iterations * 3,
+    iterations: work.iterations,
+    httpReqs: work.requests,
     httpP95Ms: 100 + round * 5,
     httpFailedRate: ok ? 0 : 0.25,
     checksRate: ok ? 1 : 0.5,
     thresholdsOk: ok,
-    custom: {},
+    custom: work.custom,
     startedElapsedS: started,
     endedElapsedS: ended,
+    k6PeakRssBytes,
   };
 }
 
@@ -271,6 +336,67 @@ export const crashRun = (spec: SynthSpec = {}) =>
     crash: { round: 2, atTick: 12, signal: 'SIGKILL', code: null },
     ...spec,
   });
+
+// Upload runs (seed 000): every iteration uploads one 2 MB file. Memory is judged per MB uploaded,
+// the output folder per upload, the log per request, each against its own limit.
+
+export const OUTPUT_DIR = DISK_COLUMN.dirBytes('output');
+export const APP_LOG = DISK_COLUMN.fileBytes('app.log');
+export const UPLOAD_BYTES = 2 * MB;
+
+export const UPLOAD_SIGNALS: SignalSpec[] = [
+  {
+    name: 'memory',
+    metric: null,
+    work: 'upload_bytes',
+    workScale: MB,
+    unit: 'MB uploaded',
+    limitPerUnit: 64 * KB,
+    minGrowthBytes: MB,
+  },
+  {
+    name: 'disk',
+    metric: OUTPUT_DIR,
+    work: 'uploads_accepted',
+    workScale: 1,
+    unit: 'upload',
+    limitPerUnit: 64 * KB,
+    minGrowthBytes: MB,
+  },
+  { name: 'log', metric: APP_LOG, work: 'httpReqs', workScale: 1, unit: 'request', limitPerUnit: KB, minGrowthBytes: MB },
+];
+
+export interface UploadSpec extends SynthSpec {
+  /** Memory kept per MB uploaded; default 0. */
+  memoryPerMB?: number;
+  /** Bytes left in output/ per upload; default 0 (deleted after encoding). */
+  diskPerUpload?: number;
+  /** output/ never grows past this (a cleanup that keeps it bounded); default unbounded. */
+  diskCapBytes?: number;
+  /** Bytes logged per request; default 200 (a digest line); null = no log file watched. */
+  logPerRequest?: number | null;
+  /** No output/ column (a service without a watched folder). */
+  noOutputDir?: boolean;
+}
+
+export function uploadRun(spec: UploadSpec = {}): SyntheticRun {
+  const { memoryPerMB = 0, diskPerUpload = 0, diskCapBytes = Infinity, logPerRequest = 200, noOutputDir, ...rest } = spec;
+  const extraColumns: Record<string, (w: SynthWork) => number> = {};
+  if (!noOutputDir) extraColumns[OUTPUT_DIR] = (w) => Math.min(diskCapBytes, w.custom.uploads_accepted! * diskPerUpload);
+  if (logPerRequest !== null) extraColumns[APP_LOG] = (w) => w.requests * logPerRequest;
+  return syntheticRun({
+    seed: 21,
+    signals: UPLOAD_SIGNALS,
+    watch: {
+      dirs: noOutputDir ? [] : [{ name: 'output', path: '/srv/app/output' }],
+      files: logPerRequest === null ? [] : [{ name: 'app.log', path: '/srv/app/app.log' }],
+    },
+    customPerIteration: { upload_bytes: UPLOAD_BYTES, uploads_accepted: 1 },
+    retained: (i) => memoryPerMB * (i * UPLOAD_BYTES) / MB,
+    extraColumns,
+    ...rest,
+  });
+}
 
 /** Round every number in a structure to `digits` decimals, so whole objects compare despite float noise. */
 export function rounded<T>(value: T, digits = 3): T {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { roundRecord, type K6Summary } from '../../run/k6-summary.js';
 
-const base = { round: 2, k6ExitCode: 0, summaryFile: 'k6/round-2.json', startedElapsedS: 3, endedElapsedS: 9 };
+const base = { round: 2, k6ExitCode: 0, summaryFile: 'k6/round-2.json', startedElapsedS: 3, endedElapsedS: 9, k6PeakRssBytes: 52_000_000 };
 
 // Shaped like k6 v2's handleSummary data (trimmed to what matters).
 const summary: K6Summary = {

@@ -8,7 +8,7 @@ describe('main.js', () => {
   test('prints one listening line, forces GC with --expose-gc, exits 0 on SIGTERM', async (t) => {
     const target = await spawnTarget(t, ['--mode', 'fixed', '--port', '0', '--result-kb', '8', '--job-ms', '10'], ['--expose-gc']);
     const { listening } = target;
-    assert.deepEqual(Object.keys(listening), ['event', 'url', 'port', 'pid', 'mode']);
+    assert.deepEqual(Object.keys(listening), ['event', 'url', 'port', 'pid', 'mode', 'dataDir', 'defects']);
     assert.equal(listening.event, 'listening');
     assert.equal(listening.mode, 'fixed');
     assert.equal(listening.pid, target.child.pid);

@@ -1,0 +1,105 @@
+// What each scenario sends in each profile, what it judges, and what the reference target needs
+// for it. A scenario's bundle is dist/scenarios/<name>.js; its knobs reach k6 as -e KEY=VALUE.
+import { DISK_COLUMN, type DiskWatch, type SignalSpec } from '../model/types.js';
+import type { ProfileName } from './profiles.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+export interface ScenarioLoad {
+  /** One line for people: the load in this profile. */
+  description: string;
+  /** For k6, every round; DURATION is one round's length. */
+  k6Env: Record<string, string>;
+  /** Flags for the reference target in this profile. */
+  targetArgs: string[];
+  signals: SignalSpec[];
+  budgetRssBytes: number | null;
+  /** Folders and files under the reference target's data dir (relative paths) to sample. */
+  watch: { dirs: DiskWatch[]; files: DiskWatch[] };
+}
+
+export interface Scenario {
+  name: string;
+  load(profile: ProfileName): ScenarioLoad;
+}
+
+const memoryPerIteration: SignalSpec = {
+  name: 'memory',
+  metric: null,
+  work: 'iterations',
+  workScale: 1,
+  unit: 'iteration',
+  limitPerUnit: 4 * KiB,
+  minGrowthBytes: MiB,
+};
+
+const jobFlow: Scenario = {
+  name: 'job-flow',
+  load(profile) {
+    const p = {
+      seed: { vus: 5, duration: 10, poll: 3, jobMs: 2000 },
+      default: { vus: 5, duration: 10, poll: 0.5, jobMs: 300 },
+      smoke: { vus: 3, duration: 4, poll: 0.1, jobMs: 100 },
+    }[profile];
+    return {
+      description: `${p.vus} VUs × ${p.duration} s per round, polling every ${p.poll} s (≤ 40 polls)`,
+      k6Env: { VUS: String(p.vus), DURATION: `${p.duration}s`, POLL_INTERVAL: String(p.poll), MAX_POLLS: '40' },
+      targetArgs: ['--job-ms', String(p.jobMs), '--result-kb', '150'],
+      signals: [memoryPerIteration],
+      budgetRssBytes: null,
+      watch: { dirs: [], files: [] },
+    };
+  },
+};
+
+/** The watched names upload-flood's disk signals refer to (for --start services too). */
+export const UPLOAD_WATCH = { output: 'output', log: 'app.log' } as const;
+
+const uploadFlood: Scenario = {
+  name: 'upload-flood',
+  load(profile) {
+    const p = {
+      seed: { sizes: '1,2,5,10,20', limitMb: 25, rate: 1, duration: 10, maxVus: 6, capMb: 40, diskLimit: 2 * MiB },
+      default: { sizes: '1,2,5,10,20', limitMb: 25, rate: 1, duration: 8, maxVus: 6, capMb: 40, diskLimit: 2 * MiB },
+      smoke: { sizes: '0.25,0.5,1', limitMb: 2, rate: 5, duration: 4, maxVus: 6, capMb: 4, diskLimit: 128 * KiB },
+    }[profile];
+    return {
+      description: `${p.rate} uploads/s of ${p.sizes} MB (+10 % over the ${p.limitMb} MB limit) for ${p.duration} s per round`,
+      k6Env: {
+        SIZES_MB: p.sizes,
+        LIMIT_MB: String(p.limitMb),
+        OVERSIZE_SHARE: '0.1',
+        RATE: String(p.rate),
+        DURATION: `${p.duration}s`,
+        PRE_VUS: '2',
+        MAX_VUS: String(p.maxVus),
+      },
+      targetArgs: ['--upload-limit-mb', String(p.limitMb), '--retention-max-mb', String(p.capMb), '--retention-sweep-ms', '250'],
+      signals: [
+        // Whole-body reads and base64 copies are peaks; what stays after GC per MB is the leak.
+        { name: 'memory', metric: null, work: 'upload_bytes_accepted', workScale: MiB, unit: 'MB uploaded', limitPerUnit: 64 * KiB, minGrowthBytes: MiB },
+        { name: 'disk', metric: DISK_COLUMN.dirBytes(UPLOAD_WATCH.output), work: 'uploads_accepted', workScale: 1, unit: 'upload', limitPerUnit: p.diskLimit, minGrowthBytes: p.capMb * MiB },
+        { name: 'log', metric: DISK_COLUMN.fileBytes(UPLOAD_WATCH.log), work: 'httpReqs', workScale: 1, unit: 'request', limitPerUnit: 4 * KiB, minGrowthBytes: MiB },
+      ],
+      budgetRssBytes: 600 * MiB,
+      watch: { dirs: [{ name: UPLOAD_WATCH.output, path: 'output' }], files: [{ name: UPLOAD_WATCH.log, path: 'app.log' }] },
+    };
+  },
+};
+
+export const SCENARIOS: Record<string, Scenario> = { [jobFlow.name]: jobFlow, [uploadFlood.name]: uploadFlood };
+
+/** The load of a scenario in a profile; a scenario heapgate has no settings for is judged on memory per iteration. */
+export function scenarioLoad(name: string, profile: ProfileName): ScenarioLoad {
+  return (
+    SCENARIOS[name]?.load(profile) ?? {
+      description: 'the scenario’s own load (heapgate has no settings for it)',
+      k6Env: {},
+      targetArgs: [],
+      signals: [memoryPerIteration],
+      budgetRssBytes: null,
+      watch: { dirs: [], files: [] },
+    }
+  );
+}
