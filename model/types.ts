@@ -246,7 +246,13 @@ export interface SignalVerdict {
   work: number;
 }
 
-export interface Verdict {
+/** The primary signal's judged column, readings and fit, mirrored at the top of a Verdict. */
+type PrimaryFit = Pick<
+  SignalVerdict,
+  'metric' | 'unit' | 'readings' | 'retainedPerUnit' | 'retainedPerUnitRange' | 'growthBytes' | 'noiseBytes'
+>;
+
+export interface Verdict extends PrimaryFit {
   /**
    * crashed when the target died; else leaks when any signal leaks; else inconclusive when any
    * signal is; else settles. A peak over the RSS budget is reported in `budget` (gate: exit 98).
@@ -254,16 +260,8 @@ export interface Verdict {
   outcome: Outcome;
   /** One line, human: the deciding numbers in words. */
   reason: string;
-  /** Every signal's judgement; the first is the primary (memory) one, mirrored below. */
+  /** Every signal's judgement; the first is the primary (memory) one, mirrored in PrimaryFit. */
   signals: SignalVerdict[];
-  /** The primary signal's column(s), readings and fit, as in signals[0]. */
-  metric: string;
-  unit: string;
-  readings: Reading[];
-  retainedPerUnit: number | null;
-  retainedPerUnitRange: [number, number] | null;
-  growthBytes: number | null;
-  noiseBytes: number | null;
   baselineBytes: number | null;
   /** Highest value of the judged metric over the whole run. */
   peakBytes: number | null;
