@@ -23,12 +23,12 @@ k6: build
 loadtest: setup
 	@$(HEAPGATE) loadtest --profile $(PROFILE)
 
-# Unit tests first (seconds), then the end-to-end ones (real k6, real targets; about two minutes).
+# The unit tests (seconds) and the end-to-end ones (real k6, real targets): about three minutes.
 test: setup
 	node --test --test-reporter=spec dist/test/
 
 test-unit: build
-	node --test --test-reporter=spec dist/test/target-app dist/test/monitor dist/test/reports dist/test/run dist/test/cli
+	node --test --test-reporter=spec dist/test/target-app dist/test/monitor dist/test/reports dist/test/run dist/test/cli dist/test/bench
 
 test-e2e: setup
 	node --test --test-reporter=spec dist/test/e2e
@@ -39,8 +39,8 @@ report: build
 
 # Seed 000's upload blow-ups on the real target, leaky vs fixed: memory, early 413, retention.
 # A few minutes and ~6 GB of RAM at the leaky peak; BENCH_ARGS=--json also writes results/.
+# Seed 000's figures: 10 × 100 MB concurrent uploads, a 1 GB upload's 413, disk after retention.
 bench-upload: build
-	npx tsc -p bench/tsconfig.json
 	node dist/bench/upload-memory.js $(BENCH_ARGS)
 
 typecheck: node_modules/.package-lock.json

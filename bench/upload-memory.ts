@@ -251,7 +251,8 @@ process.on('exit', () => {
 
 main(process.argv.slice(2))
   .catch((e: unknown) => {
-    progress(`failed: ${e instanceof Error ? e.message : String(e)}`);
+    // After Ctrl-C the failures are only the stopped targets hanging up: nothing to report.
+    if (!interrupted) progress(`failed: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   })
   .then(async (code) => {

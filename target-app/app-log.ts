@@ -46,7 +46,7 @@ export function openResponseLog(file: string, full: boolean, report: (line: stri
   destination.on('error', (e: Error) => report(`app.log: ${e.message}`));
   const logger: Logger = pino({ base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
 
-  const record = async (entry: ResponseEntry): Promise<void> => {
+  const write = async (entry: ResponseEntry): Promise<void> => {
     try {
       const { method, path, status, ms, upload } = entry;
       const error = entry.error?.slice(0, MAX_ERROR_CHARS);
@@ -62,14 +62,26 @@ export function openResponseLog(file: string, full: boolean, report: (line: stri
     }
   };
 
-  let closing: Promise<void> | null = null;
-  const close = (): Promise<void> => {
-    closing ??= new Promise<void>((resolve) => {
+  // Records still making their payload (reading a file back): close() waits for them, so a
+  // response that was sent is in the log even when the target stops right after it.
+  const pending = new Set<Promise<void>>();
+  const record = (entry: ResponseEntry): Promise<void> => {
+    const p = write(entry).finally(() => pending.delete(p));
+    pending.add(p);
+    return p;
+  };
+
+  const endFile = (): Promise<void> =>
+    new Promise<void>((resolve) => {
       destination.once('close', () => resolve());
       destination.once('error', () => resolve());
       // end() writes out every queued line, then closes the file descriptor.
       destination.end();
     });
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= Promise.allSettled([...pending]).then(endFile);
     return closing;
   };
 

@@ -38,7 +38,7 @@ export interface TargetServer {
   readonly dataDir: DataDir;
   /** The upload defects in force. */
   readonly defects: DefectSet;
-  readonly uploads: UploadStore;
+  readonly uploadStore: UploadStore;
   /** null with the no-retention defect. */
   readonly retention: RetentionSweeper | null;
   /** Start listening on config.host:config.port; resolves with the address actually bound. */
@@ -115,7 +115,7 @@ export function createTargetServer(config: TargetConfig, options: TargetServerOp
     registry,
     dataDir,
     defects,
-    uploads: uploadStore,
+    uploadStore,
     retention,
     listen: () =>
       new Promise((resolve, reject) => {

@@ -183,6 +183,12 @@ export function receiveUpload(req: IncomingMessage, o: ReceiveOptions): Promise<
       info = { filename: fileInfo.filename ?? '', mimeType: fileInfo.mimeType || info.mimeType };
       o.inProgress.add(partName);
       sink = o.wholeBody ? bufferWhole(stream, partPath) : streamToDisk(stream, partPath);
+      // A disk that fails mid-body (full, say) ends the upload now, not when the body is over.
+      // Only system errors: a broken form also errors the file stream, but the parser reports
+      // that one itself as the 400 it is; our own discard's abort comes once settled anyway.
+      sink.done.catch((e: NodeJS.ErrnoException) => {
+        if (e.syscall !== undefined) fail(e);
+      });
       stream.on('limit', overLimit);
     });
     parser.on('field', (name) => {

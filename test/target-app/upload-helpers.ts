@@ -188,7 +188,8 @@ export async function filesIn(dir: string): Promise<string[]> {
 
 export async function folderBytes(dir: string): Promise<number> {
   let total = 0;
-  for (const name of await readdir(dir)) total += (await stat(path.join(dir, name))).size;
+  // A sweep may remove a file between the listing and its stat: it then counts as gone.
+  for (const name of await readdir(dir)) total += (await stat(path.join(dir, name)).catch(() => ({ size: 0 }))).size;
   return total;
 }
 

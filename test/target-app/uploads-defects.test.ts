@@ -34,7 +34,7 @@ describe('base64: what the upload records hold', () => {
     for (let i = 0; i < N; i++) ids.push(await stored(url, someBytes(SIZE, i)));
     assert.equal(await series(url, METRIC_UPLOADS_HELD), N);
     assert.equal(await series(url, METRIC_UPLOAD_BYTES_HELD), 0);
-    const record = target.uploads.get(ids[0]!)!;
+    const record = target.uploadStore.get(ids[0]!)!;
     assert.deepEqual(Object.keys(record).sort(), ['createdAt', 'filename', 'id', 'mimeType', 'path', 'sha256', 'size']);
   });
 });

@@ -2,7 +2,7 @@
 // disk, the record on GET) and how every malformed request is answered (400), the server still
 // serving afterwards.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { FILE_FIELD } from '../../target-app/upload-body.js';
@@ -122,5 +122,15 @@ describe('POST /api/uploads, GET /api/uploads/{id}', () => {
     const { status, json } = await upload(url, multipartBody(bytes), MULTIPART);
     assert.equal(status, 201);
     assert.equal(json.sha256, sha256(bytes));
+  });
+
+  test('a disk that fails is a 500, and the target keeps serving', async (t) => {
+    const { url, outputDir } = await startUploadTarget(t, 'fixed');
+    await rm(outputDir, { recursive: true });
+    const { status, json } = await upload(url, uploadForm(someBytes(1000)));
+    assert.equal(status, 500);
+    assert.match(String(json.error), /^internal error: ENOENT/);
+    await mkdir(outputDir);
+    await stored(url, someBytes(1000));
   });
 });
