@@ -52,8 +52,11 @@ export interface RunResult {
 
 type Log = (line: string) => void;
 
-/** Resolves with the next row the sampler writes; rejects when the signal aborts. */
-function nextSample(sampler: Sampler, signal: AbortSignal): Promise<Sample> {
+/**
+ * Resolves with the next row the sampler writes whose tick started at or after `notBeforeS`
+ * (sampler time); rejects when the signal aborts.
+ */
+function nextSample(sampler: Sampler, signal: AbortSignal, notBeforeS = 0): Promise<Sample> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
     const onAbort = () => {
@@ -61,6 +64,7 @@ function nextSample(sampler: Sampler, signal: AbortSignal): Promise<Sample> {
       reject(signal.reason);
     };
     const off = sampler.onSample((s) => {
+      if (s.elapsedS < notBeforeS) return;
       off();
       signal.removeEventListener('abort', onAbort);
       resolve(s);
@@ -164,7 +168,9 @@ export async function runProtocol(plan: RunPlan, ctx: { signal: AbortSignal; log
       // Force a full GC before every reading: the reading is then the live set, not garbage.
       while (Date.now() - started < meta.protocol.settleTimeoutS * 1000) {
         if (target.gcUrl && (await requestGc(target.gcUrl, 5000))) record.gcRequests++;
-        const value = metricValue(await nextSample(sampler, step), metric);
+        // Only a tick that began after the GC answered is post-GC: an earlier tick's scrape may
+        // have reached the target before the GC request did.
+        const value = metricValue(await nextSample(sampler, step, sampler.elapsedS()), metric);
         if (value !== null) values.push(value);
         if (settledWindow(values, rule).settled) {
           record.stable = true;

@@ -39,8 +39,10 @@ const jobFlow: Scenario = {
   load(profile) {
     const p = {
       seed: { vus: 5, duration: 10, poll: 3, jobMs: 2000 },
-      default: { vus: 5, duration: 10, poll: 0.5, jobMs: 300 },
-      smoke: { vus: 3, duration: 4, poll: 0.1, jobMs: 100 },
+      // Short polls give each round hundreds of iterations: the finer the work, the narrower the
+      // per-iteration range a ±100 KB post-GC reading allows.
+      default: { vus: 5, duration: 10, poll: 0.25, jobMs: 200 },
+      smoke: { vus: 4, duration: 4, poll: 0.02, jobMs: 20 },
     }[profile];
     return {
       description: `${p.vus} VUs × ${p.duration} s per round, polling every ${p.poll} s (≤ 40 polls)`,
