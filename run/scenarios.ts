@@ -63,7 +63,7 @@ const uploadFlood: Scenario = {
   load(profile) {
     const p = {
       seed: { sizes: '1,2,5,10,20', limitMb: 25, rate: 1, duration: 10, maxVus: 6, capMb: 40, diskLimit: 2 * MiB },
-      default: { sizes: '1,2,5,10,20', limitMb: 25, rate: 1, duration: 8, maxVus: 6, capMb: 40, diskLimit: 2 * MiB },
+      default: { sizes: '1,2,5,10,20', limitMb: 25, rate: 2, duration: 8, maxVus: 6, capMb: 40, diskLimit: 2 * MiB },
       smoke: { sizes: '0.25,0.5,1', limitMb: 2, rate: 5, duration: 4, maxVus: 6, capMb: 4, diskLimit: 128 * KiB },
     }[profile];
     return {
