@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { readSamplesCsv } from '../../monitor/samples-csv.js';
 import { heapgate, pidAlive, readMeta, tempDir } from './helpers.js';
 
 function oneLine(stderr: unknown): string {
@@ -78,5 +79,27 @@ describe('heapgate CLI errors', () => {
     const meta = await readMeta(out);
     assert.equal(meta.outcome, 'failed');
     assert.equal(pidAlive(meta.target.pid!), false, 'target stopped');
+  });
+});
+
+describe('heapgate monitor', () => {
+  it('samples a started command and a watched folder into one CSV until the command exits', async () => {
+    const dir = await tempDir('monitor-watch');
+    const out = path.join(dir, 'samples.csv');
+    const files = path.join(dir, 'files');
+    const script = `mkdir -p ${files}; for i in 1 2 3; do head -c 100000 /dev/zero > ${files}/f$i; sleep 0.3; done`;
+    const r = await heapgate(['monitor', '--start', script, '--watch-dir', `files=${files}`, '--interval', '100', '--out', out]);
+    assert.equal(r.exitCode, 0, String(r.stderr));
+    assert.equal(JSON.parse(String(r.stdout)).exit.code, 0);
+    const { columns, samples } = await readSamplesCsv(out);
+    assert.ok(columns.includes('disk_dir_bytes{name="files"}'));
+    const sizes = samples.map((s) => s.values['disk_dir_bytes{name="files"}']).filter((v) => v !== null);
+    assert.equal(Math.max(...(sizes as number[])), 300_000);
+  });
+
+  it('refuses a watch name that cannot be a column label (exit 2)', async () => {
+    const r = await heapgate(['monitor', '--pid', String(process.pid), '--watch-dir', 'my uploads=/tmp', '--out', '/tmp/x.csv']);
+    assert.equal(r.exitCode, 2);
+    oneLine(r.stderr);
   });
 });

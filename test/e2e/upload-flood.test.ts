@@ -73,4 +73,15 @@ describe('upload-flood against the reference target (smoke profile)', () => {
       assert.equal(existsSync(path.join(dirs[mode], 'target-data')), false, 'uploads and log removed after the run');
     }
   });
+
+  it('fails the gate with 98 when the fixed target peaks over a budget given with --budget-rss', async () => {
+    const out = await tempDir('e2e-budget');
+    const r = await heapgate(['run', 'upload-flood', '--mode', 'fixed', '--profile', 'smoke', '--rounds', '2', '--budget-rss', '32MB', '--out', out]);
+    assert.equal(r.exitCode, 98, String(r.stderr));
+    const v = await readVerdict(out);
+    assert.equal(v.outcome, 'settles', 'over budget is not a leak');
+    assert.equal(v.budget?.limitBytes, 32 * 1024 * 1024);
+    assert.equal(v.budget?.ok, false);
+    assert.equal((await heapgate(['gate', out])).exitCode, 98);
+  });
 });
