@@ -2,7 +2,7 @@
 import { execa } from 'execa';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readProcTree } from '../monitor/sources/proc.js';
+import { parseStatus } from '../monitor/sources/proc.js';
 import type { K6Binary } from './k6-binary.js';
 import type { K6Summary } from './k6-summary.js';
 
@@ -14,15 +14,18 @@ export interface K6RunResult {
   peakRssBytes: number | null;
 }
 
-/** Reads k6's peak RSS every 200 ms until `done`: /proc forgets a process once it is reaped. */
+/**
+ * Reads k6's peak RSS (VmHWM, which only rises) every 200 ms until `done`: /proc forgets a process
+ * once it is reaped. k6 is one process, so its own status file is enough — no tree walk.
+ */
 async function watchPeakRss(pid: number | undefined, done: Promise<unknown>): Promise<number | null> {
   if (pid === undefined) return null;
   let peak: number | null = null;
   let finished = false;
   void done.finally(() => (finished = true));
   while (!finished) {
-    const r = await readProcTree(pid).catch(() => null);
-    const v = r?.proc_rss_peak_bytes ?? null;
+    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => null);
+    const v = status === null ? null : parseStatus(status).hwmBytes;
     if (v !== null) peak = Math.max(peak ?? 0, v);
     await Promise.race([done, sleep(200)]).catch(() => undefined);
   }
