@@ -56,6 +56,7 @@ interface RunFlags {
   watchDir: DiskWatch[];
   watchFile: DiskWatch[];
   keepTargetData?: boolean;
+  targetArg: string[];
   metric?: string;
   leakThreshold?: number;
   minGrowth?: number;
@@ -63,7 +64,9 @@ interface RunFlags {
 
 function targetFromFlags(o: RunFlags): TargetSpec {
   if (o.start !== undefined) {
-    if (o.mode) throw new HeapgateError('USAGE', EXIT.usage, '--mode is for the reference target; with --start give --base-url instead');
+    if (o.mode || o.targetArg.length) {
+      throw new HeapgateError('USAGE', EXIT.usage, '--mode and --target-arg are for the reference target; with --start give --base-url instead');
+    }
     if (!o.baseUrl) throw new HeapgateError('USAGE', EXIT.usage, '--start needs --base-url, the address the service answers at');
     return {
       kind: 'command',
@@ -79,7 +82,7 @@ function targetFromFlags(o: RunFlags): TargetSpec {
   if (o.baseUrl || o.metricsUrl || o.gcUrl) {
     throw new HeapgateError('USAGE', EXIT.usage, '--base-url, --metrics-url and --gc-url go with --start');
   }
-  return { kind: 'reference', mode: o.mode, args: [] };
+  return { kind: 'reference', mode: o.mode, args: o.targetArg };
 }
 
 export function runCommand(): Command {
@@ -99,7 +102,8 @@ export function runCommand(): Command {
     .option('--budget-rss <size>', 'peak RSS the target may reach, e.g. 600MB (gate: exit 98 when over)', byteSize)
     .option('--watch-dir <name=path>', 'folder of a --start service to sample (bytes, files), repeatable', collectWatch('--watch-dir'), [])
     .option('--watch-file <name=path>', 'file of a --start service to sample (bytes), repeatable', collectWatch('--watch-file'), [])
-    .option('--keep-target-data', "keep the reference target's uploads and log after the run");
+    .option('--keep-target-data', "keep the reference target's uploads and log after the run")
+    .option('--target-arg <arg>', 'extra flag for the reference target, repeatable, e.g. --target-arg=--defects=base64', (v: string, prev: string[]) => [...prev, v], []);
   return addJudgeOptions(cmd).action(async (scenario: string, o: RunFlags) => {
     const target = targetFromFlags(o);
     if (target.kind === 'reference' && (o.watchDir.length || o.watchFile.length)) {

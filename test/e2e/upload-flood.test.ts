@@ -84,4 +84,16 @@ describe('upload-flood against the reference target (smoke profile)', () => {
     assert.equal(v.budget?.ok, false);
     assert.equal((await heapgate(['gate', out])).exitCode, 98);
   });
+
+  it('one defect switched on alone (--target-arg=--defects=base64) leaks on memory only', async () => {
+    const out = await tempDir('e2e-base64');
+    const r = await heapgate(['run', 'upload-flood', '--mode', 'fixed', '--profile', 'smoke', '--target-arg=--defects=base64', '--out', out]);
+    assert.equal(r.exitCode, 99, String(r.stderr));
+    const v = await readVerdict(out);
+    assert.deepEqual(
+      v.signals.map((s) => `${s.name} ${s.outcome}`),
+      ['memory leaks', 'disk settles', 'log settles'],
+    );
+    assert.match((await readMeta(out)).target.command, /--defects=base64/);
+  });
 });
