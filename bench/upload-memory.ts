@@ -56,7 +56,7 @@ async function target(mode: 'leaky' | 'fixed', extra: string[]): Promise<BenchTa
   const dataDir = await tempDir(mode);
   // Ten 133 MiB base64 strings live on the V8 heap, beyond the default old-space limit.
   const nodeFlags = mode === 'leaky' ? ['--max-old-space-size=8192'] : [];
-  return startBenchTarget(['--mode', mode, '--upload-limit-mb', '128', '--data-dir', dataDir, ...extra], nodeFlags);
+  return startBenchTarget(mode, dataDir, ['--upload-limit-mb', '128', ...extra], nodeFlags);
 }
 
 /** Idle, collected, then read: the baseline RSS the growth is measured from. */
@@ -244,7 +244,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     void cleanup().finally(() => process.exit(130));
   });
 }
-// Whatever else ends the process, the temp dirs go (the targets are killed by bench-target.ts).
+// Whatever else ends the process, the temp dirs go (the targets are killed by run/target-process.ts).
 process.on('exit', () => {
   for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
 });

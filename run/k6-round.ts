@@ -2,7 +2,7 @@
 import { execa } from 'execa';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseStatus } from '../monitor/sources/proc.js';
+import { readStatus } from '../monitor/sources/proc.js';
 import type { K6Binary } from './k6-binary.js';
 import type { K6Summary } from './k6-summary.js';
 
@@ -24,9 +24,8 @@ async function watchPeakRss(pid: number | undefined, done: Promise<unknown>): Pr
   let finished = false;
   void done.finally(() => (finished = true));
   while (!finished) {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => null);
-    const v = status === null ? null : parseStatus(status).hwmBytes;
-    if (v !== null) peak = Math.max(peak ?? 0, v);
+    const status = await readStatus(pid).catch(() => null);
+    if (status) peak = Math.max(peak ?? 0, status.hwmBytes);
     await Promise.race([done, sleep(200)]).catch(() => undefined);
   }
   return peak;

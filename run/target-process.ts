@@ -9,7 +9,7 @@ import { TARGET_APP_MAIN } from '../model/paths.js';
 import { loopbackUrl } from './loopback.js';
 
 export type TargetSpec =
-  | { kind: 'reference'; mode: 'leaky' | 'fixed'; args: string[] }
+  | { kind: 'reference'; mode: 'leaky' | 'fixed'; args: string[]; nodeFlags?: string[] }
   | { kind: 'command'; command: string; baseUrl: string; metricsUrl: string | null; gcUrl: string | null };
 
 export interface ProcessEnd {
@@ -33,11 +33,17 @@ export interface RunningTarget {
 const READY_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 5_000;
 
-// Last-resort cleanup: whatever way heapgate exits, no process group it started outlives it.
-const live = new Set<number>();
+// Every process group started here, with its stop(). Last-resort cleanup: whatever way the
+// process exits, no group it started outlives it.
+const live = new Map<number, () => Promise<void>>();
 process.on('exit', () => {
-  for (const pgid of live) killGroup(pgid, 'SIGKILL');
+  for (const pgid of live.keys()) killGroup(pgid, 'SIGKILL');
 });
+
+/** Stops every target still running (for a signal handler), each by its own process group. */
+export async function stopAllTargets(): Promise<void> {
+  await Promise.all([...live.values()].map((stop) => stop()));
+}
 
 function killGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
@@ -61,7 +67,6 @@ function launch(file: string, args: string[], shell: boolean, log: WriteStream) 
   child.stderr?.pipe(log, { end: false });
   const pid = child.pid;
   if (pid === undefined) throw new HeapgateError('TARGET_START_FAILED', EXIT.targetFailed, `could not start "${file}"`);
-  live.add(pid);
   let ended = false;
   const exited = (child as ResultPromise).then((r) => {
     ended = true;
@@ -77,6 +82,7 @@ function launch(file: string, args: string[], shell: boolean, log: WriteStream) 
     killGroup(pid, 'SIGKILL'); // anything the leader left behind in its group
     live.delete(pid);
   };
+  live.set(pid, stop);
   return { child, pid, exited, hasExited: () => ended, stop };
 }
 
@@ -135,7 +141,7 @@ async function readListeningUrl(
 export async function startTarget(spec: TargetSpec, logPath: string): Promise<RunningTarget> {
   const log = createWriteStream(logPath, { flags: 'a' });
   if (spec.kind === 'reference') {
-    const args = ['--expose-gc', TARGET_APP_MAIN, '--mode', spec.mode, '--port', '0', ...spec.args];
+    const args = [...(spec.nodeFlags ?? []), '--expose-gc', TARGET_APP_MAIN, '--mode', spec.mode, '--port', '0', ...spec.args];
     const t = launch(process.execPath, args, false, log);
     try {
       const baseUrl = await readListeningUrl(t.child, t.exited, log, logPath);

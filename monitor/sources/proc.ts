@@ -132,6 +132,16 @@ async function readProcess(pid: number): Promise<ProcessFigures | null> {
   }
 }
 
+/** /proc/<pid>/status of one process, parsed; null when it no longer exists. */
+export async function readStatus(pid: number): Promise<StatusFields | null> {
+  try {
+    return parseStatus(await readFile(`/proc/${pid}/status`, 'utf8'));
+  } catch (e) {
+    if (isGone(e)) return null;
+    throw e;
+  }
+}
+
 // --- finding descendants -------------------------------------------------------------------
 
 let childrenFilesSupported: Promise<boolean> | null = null;
