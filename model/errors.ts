@@ -2,7 +2,10 @@
 // scripts, an exit code for shells and CI, and a one-line message. The CLI prints the message
 // alone (the stack only under --verbose), then exits with the code.
 
-/** Exit codes, documented in the README. 99 mirrors k6's "thresholds failed". */
+/**
+ * Exit codes, documented in the README. 99 mirrors k6's "thresholds failed"; 98 and 97 sit beside
+ * it for the other ways a gate fails on a finished run (over budget, load that did not happen).
+ */
 export const EXIT = {
   ok: 0,
   internal: 1,
@@ -13,6 +16,7 @@ export const EXIT = {
   setup: 6,
   k6Failed: 7,
   targetFailed: 8,
+  invalid: 97,
   overBudget: 98,
   leaks: 99,
   aborted: 130,

@@ -193,7 +193,16 @@ export interface RunMeta {
   error: string | null;
 }
 
-export type Outcome = 'leaks' | 'settles' | 'inconclusive' | 'crashed';
+/**
+ * A run's verdict. Besides the three judgements of memory (leaks, settles, inconclusive):
+ * - crashed: the target died during the run, so no reading after that means anything;
+ * - invalid: the load did not happen (a round's checks or requests mostly failed), so there is
+ *   nothing to judge, whatever memory did;
+ * - interrupted: the run was stopped (Ctrl-C, SIGTERM) before its last reading.
+ */
+export type Outcome = 'leaks' | 'settles' | 'inconclusive' | 'crashed' | 'invalid' | 'interrupted';
+/** The outcomes a verdict.json may hold, for checking one read from disk. */
+export const OUTCOMES: readonly Outcome[] = ['leaks', 'settles', 'inconclusive', 'crashed', 'invalid', 'interrupted'];
 
 /** One post-GC reading: the settled value of the judged metric after a round (round 0 = baseline). */
 export interface Reading {
@@ -225,10 +234,13 @@ export interface JudgeOptions {
   metric: string | null;
 }
 
+/** What judging one signal's readings can answer. */
+export type SignalOutcome = 'leaks' | 'settles' | 'inconclusive';
+
 /** The judgement of one signal. */
 export interface SignalVerdict {
   name: string;
-  outcome: Exclude<Outcome, 'crashed'>;
+  outcome: SignalOutcome;
   reason: string;
   /** The column, or `a+b` sum of columns, that was judged. */
   metric: string;

@@ -3,9 +3,10 @@
 // the RSS budget (seed 002: "no exit 137", memory under 60–63% of the box) is 98, next to it.
 //
 // The order says which failure a run is reported by when it has several:
-//   crashed (4) > leaks (99) > over budget (98) > inconclusive (3) > settles (0)
-// A crash makes every reading moot; a leak is the finding this tool exists for and is worse than a
-// high peak; a peak over budget is a fact even when the leak judgement could not decide.
+//   crashed (4) > interrupted (130) > invalid (97) > leaks (99) > over budget (98) > inconclusive (3) > settles (0)
+// A crash makes every reading moot; a run that was stopped, or whose load mostly failed, measured
+// nothing worth judging; a leak is the finding this tool exists for and is worse than a high
+// peak; a peak over budget is a fact even when the leak judgement could not decide.
 import { EXIT, type ExitCode } from '../model/errors.js';
 import type { Outcome, Verdict } from '../model/types.js';
 
@@ -19,6 +20,10 @@ function exitCodeForOutcome(outcome: Outcome): ExitCode {
       return EXIT.inconclusive;
     case 'crashed':
       return EXIT.crashed;
+    case 'invalid':
+      return EXIT.invalid;
+    case 'interrupted':
+      return EXIT.aborted;
     default: {
       const never: never = outcome;
       throw new Error(`unknown outcome ${String(never)}`);
@@ -35,7 +40,7 @@ export function isOverBudget(verdict: Pick<Verdict, 'budget'>): boolean {
 }
 
 export function exitCodeForVerdict(verdict: Pick<Verdict, 'outcome' | 'budget'>): ExitCode {
-  if (verdict.outcome === 'crashed' || verdict.outcome === 'leaks') return exitCodeForOutcome(verdict.outcome);
+  if (verdict.outcome !== 'settles' && verdict.outcome !== 'inconclusive') return exitCodeForOutcome(verdict.outcome);
   if (isOverBudget(verdict)) return EXIT.overBudget;
   return exitCodeForOutcome(verdict.outcome);
 }

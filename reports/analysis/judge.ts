@@ -45,7 +45,7 @@
 // - A leak must also have grown by minGrowthBytes in total: a slope that is "significant" over a
 //   few hundred bytes is too small to act on and usually an artefact of a very still process.
 import { linearRegression } from 'simple-statistics';
-import type { JudgeOptions, Outcome, Reading, SignalSpec } from '../../model/types.js';
+import type { JudgeOptions, Reading, SignalOutcome, SignalSpec } from '../../model/types.js';
 import { formatBytes, formatPerUnit, formatPerUnitRange, formatWork, pluralUnit } from '../render/format.js';
 import { settlePhase } from './readings.js';
 
@@ -113,7 +113,7 @@ export interface SignalRule {
 }
 
 export interface Judgement {
-  outcome: Exclude<Outcome, 'crashed'>;
+  outcome: SignalOutcome;
   reason: string;
   /** The readings the line was fitted through (after skipping). */
   judged: Reading[];

@@ -11,9 +11,9 @@ export interface RunView {
   samples: Sample[];
 }
 
-/** The verdict as one word, upper case when it fails the gate: LEAKS, CRASHED, settles, inconclusive. */
+/** The verdict as one word, upper case when it fails the gate: LEAKS, CRASHED, INVALID, settles, inconclusive. */
 export function outcomeWord(outcome: Outcome): string {
-  return outcome === 'leaks' || outcome === 'crashed' ? outcome.toUpperCase() : outcome;
+  return outcome === 'settles' || outcome === 'inconclusive' ? outcome : outcome.toUpperCase();
 }
 
 /** The judged metric at every sample where it has a value, in time order. */
