@@ -3,6 +3,7 @@
 // the code documented in the README; commander's own usage errors exit 2.
 import { Command, CommanderError } from 'commander';
 import { EXIT, isHeapgateError } from '../model/errors.js';
+import { sweepOrphanedTempDirs } from '../run/temp-dirs.js';
 import { HEAPGATE_VERSION } from '../run/version.js';
 import { loadtestCommand } from './commands/loadtest.js';
 import { analyseCommand, compareCommand, gateCommand } from './commands/reports.js';
@@ -23,6 +24,8 @@ for (const cmd of [runCommand(), loadtestCommand(), compareCommand(), gateComman
 }
 
 try {
+  // Temp folders of an earlier heapgate that was killed before it could remove them.
+  await sweepOrphanedTempDirs();
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {

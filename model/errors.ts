@@ -16,6 +16,7 @@ export const EXIT = {
   setup: 6,
   k6Failed: 7,
   targetFailed: 8,
+  outputFailed: 9,
   invalid: 97,
   overBudget: 98,
   leaks: 99,
@@ -34,6 +35,7 @@ export type ErrorCode =
   | 'K6_FAILED'
   | 'TARGET_START_FAILED'
   | 'TARGET_NOT_READY'
+  | 'OUTPUT_FAILED'
   | 'ABORTED';
 
 export class HeapgateError extends Error {

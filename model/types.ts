@@ -59,6 +59,12 @@ export interface TargetExit {
   /** Seconds since the sampler started, when the exit was seen. */
   atElapsedS: number | null;
   phase: string | null;
+  /**
+   * The service a shell ran, when it was not the process heapgate started (`node app.js; echo
+   * after`): its end is what was watched, and `code`/`signal` above are then the shell's, which
+   * alone learned the service's status (null when the shell was still running).
+   */
+  service?: { pid: number; name: string };
 }
 
 /** What one k6 round achieved, extracted from that round's handleSummary JSON. */

@@ -42,6 +42,7 @@ export type SampleListener = (sample: Sample) => void;
 
 /** What the launcher knows about an exit; missing time and phase are filled in by the sampler. */
 export interface ExitReport {
+  service?: TargetExit['service'];
   code?: number | null;
   signal?: string | null;
   atElapsedS?: number | null;
@@ -317,6 +318,7 @@ export class Sampler {
       signal: report.signal ?? null,
       atElapsedS: report.atElapsedS ?? seen.elapsedS,
       phase: report.phase ?? seen.phase,
+      ...(report.service ? { service: report.service } : {}),
     };
   }
 

@@ -1,12 +1,12 @@
 // Finds the k6 to drive load with, or builds the pinned release into .tools/bin/ once.
 // Order: $K6 → a compatible `k6` on PATH → .tools/bin/k6 → build it with `go install`.
 import { execa } from 'execa';
-import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, rm, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { EXIT, HeapgateError } from '../model/errors.js';
 import { TOOLS_BIN } from '../model/paths.js';
+import { ownedTempDir } from './temp-dirs.js';
 
 /** Pinned release: the newest v2 the Go module proxy here serves whole (v2.3.0's zip is refused). */
 export const K6_MODULE = 'go.k6.io/k6/v2';
@@ -83,7 +83,7 @@ export async function buildK6(log: (line: string) => void): Promise<K6Binary> {
       `no k6 ${'v' + COMPATIBLE_MAJOR}.x found and Go is not installed to build it: install Go ≥ 1.25 (or put k6 v2 on PATH, or set K6=/path/to/k6)`,
     );
   }
-  const workDir = await mkdtemp(path.join(os.tmpdir(), 'heapgate-k6-build-'));
+  const workDir = await ownedTempDir('k6-build');
   const env = { GOBIN: TOOLS_BIN, GOFLAGS: '-mod=mod -buildvcs=false' };
   log(`building k6 ${K6_VERSION} with ${go} into ${TOOLS_BIN} (once; a few minutes on 2 cores)`);
   try {

@@ -2,6 +2,7 @@
 import { execa } from 'execa';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { nonLoopbackCidrs } from '../model/loopback.js';
 import { readStatus } from '../monitor/sources/proc.js';
 import type { K6Binary } from './k6-binary.js';
 import type { K6Summary } from './k6-summary.js';
@@ -40,6 +41,21 @@ export const K6_EXIT_NAMES: Record<number, string> = {
   108: 'script aborted',
 };
 
+/**
+ * What keeps a k6 run on this machine whatever URLs its script builds (a path variable such as
+ * `@10.0.0.5:80/x` turns the base URL into user info). k6 checks every address it dials — after
+ * DNS and its own `hosts` option, for http, websockets and grpc alike — against `--blacklist-ip`,
+ * and CLI flags override a script's options, so the script cannot lift it.
+ * No `--block-hostnames`: its patterns are suffix wildcards that cannot say "all but localhost"
+ * (which `--base-url` may name), and a resolved name is checked by the IP list anyway.
+ * No proxy: k6 honours HTTP(S)_PROXY, and a proxy on loopback passes the IP check while it
+ * forwards to anywhere; NO_PROXY=* turns every proxy variable off.
+ */
+const LOOPBACK_ONLY = {
+  args: ['--blacklist-ip', nonLoopbackCidrs().join(',')],
+  env: { NO_PROXY: '*', no_proxy: '*' },
+};
+
 export async function runK6(opts: {
   k6: K6Binary;
   script: string;
@@ -47,9 +63,19 @@ export async function runK6(opts: {
   summaryPath: string;
   logPath: string;
   signal: AbortSignal;
+  /** Lift the loopback-only block list (and let proxies through): for remote targets, opted into. */
+  allowRemote?: boolean;
 }): Promise<K6RunResult> {
   const env = { ...opts.env, SUMMARY_JSON: opts.summaryPath };
-  const args = ['run', '--quiet', '--no-usage-report', ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]), opts.script];
+  const guard = opts.allowRemote ? { args: [], env: {} } : LOOPBACK_ONLY;
+  const args = [
+    'run',
+    '--quiet',
+    '--no-usage-report',
+    ...guard.args,
+    ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+    opts.script,
+  ];
   const log = { file: opts.logPath, append: true } as const;
   const child = execa(opts.k6.path, args, {
     reject: false,
@@ -59,7 +85,7 @@ export async function runK6(opts: {
     cancelSignal: opts.signal,
     // k6 stops gracefully on SIGTERM and still writes its summary; a hung one is killed.
     forceKillAfterDelay: 10_000,
-    env: { K6_NO_USAGE_REPORT: 'true' },
+    env: { K6_NO_USAGE_REPORT: 'true', ...guard.env },
   });
   const [r, peakRssBytes] = await Promise.all([child, watchPeakRss(child.pid, child)]);
   let summary: K6Summary | null = null;

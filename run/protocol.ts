@@ -3,7 +3,8 @@
 //   → rounds of (k6 load → cool-down → GC until still) → stop everything → judge.
 // The verdict rests on the post-GC readings across rounds, normalised by k6's completed
 // iterations (see reports/analysis/judge.ts); this module only takes the readings honestly.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync, writeFileSync } from 'node:fs';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EXIT, HeapgateError } from '../model/errors.js';
@@ -21,6 +22,7 @@ import { roundRecord } from './k6-summary.js';
 import type { Profile } from './profiles.js';
 import type { ScenarioLoad } from './scenarios.js';
 import { startTarget, type RunningTarget, type TargetSpec } from './target-process.js';
+import { ownedTempDir } from './temp-dirs.js';
 import { HEAPGATE_VERSION } from './version.js';
 
 export interface RunPlan {
@@ -41,6 +43,18 @@ export interface RunPlan {
   watch?: { dirs: DiskWatch[]; files: DiskWatch[] };
   /** Keep the reference target's data dir (uploads, log) instead of removing it after the run. */
   keepTargetData?: boolean;
+  /** Replace the run that `outDir` already holds (heapgate's own files in it) instead of refusing. */
+  force?: boolean;
+}
+
+export interface RunContext {
+  signal: AbortSignal;
+  log: Log;
+  /**
+   * Told when the measuring ends (the last reading is taken, or the run is cut short): from then on
+   * an interrupt stops nothing that matters, and the CLI says so instead of "stopping k6".
+   */
+  onMeasured?: () => void;
 }
 
 export interface RunResult {
@@ -73,6 +87,40 @@ function nextSample(sampler: Sampler, signal: AbortSignal, notBeforeS = 0): Prom
   });
 }
 
+/** The files of a run folder that heapgate writes; --force removes these and nothing else. */
+function ownFiles(files: RunFiles): string[] {
+  return [files.meta, files.samples, files.verdict, files.report, files.targetLog, files.k6Dir, path.join(files.dir, 'target-data')];
+}
+
+/**
+ * Make the run folder, before anything starts. A folder that already holds files is refused: a
+ * second run would append to the first one's logs and mix two runs in one folder. With `force`,
+ * heapgate's own files of the old run are removed first; anything else in the folder stays.
+ */
+async function prepareRunDir(files: RunFiles, force: boolean): Promise<void> {
+  const existing = await readdir(files.dir).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return [] as string[];
+    throw outputError(files.dir, e);
+  });
+  if (existing.length > 0) {
+    if (!force) {
+      const what = existing.includes('run-meta.json') ? 'holds a run' : 'is not empty';
+      throw new HeapgateError('USAGE', EXIT.usage, `--out ${files.dir} ${what}: give --force to replace it, or another --out`);
+    }
+    await Promise.all(ownFiles(files).map((f) => rm(f, { recursive: true, force: true })));
+  }
+  await mkdir(files.k6Dir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
+    throw outputError(files.dir, e);
+  });
+}
+
+/** A run folder that cannot be written (not a folder, read-only, disk full): one line, exit 9. */
+function outputError(dir: string, e: unknown): HeapgateError {
+  const err = e as NodeJS.ErrnoException;
+  const why = err.code === 'ENOSPC' ? 'the disk is full' : err.code ?? err.message;
+  return new HeapgateError('OUTPUT_FAILED', EXIT.outputFailed, `cannot write the run folder ${dir} (${why})`, { cause: e });
+}
+
 function initialMeta(plan: RunPlan, k6: K6Binary, watch: RunMeta['watch']): RunMeta {
   const p = plan.profile;
   return {
@@ -98,12 +146,18 @@ function initialMeta(plan: RunPlan, k6: K6Binary, watch: RunMeta['watch']): RunM
   };
 }
 
-export async function runProtocol(plan: RunPlan, ctx: { signal: AbortSignal; log: Log }): Promise<RunResult> {
+export async function runProtocol(plan: RunPlan, ctx: RunContext): Promise<RunResult> {
   const files = runFiles(plan.outDir);
-  await mkdir(files.k6Dir, { recursive: true });
+  await prepareRunDir(files, plan.force ?? false);
   const k6 = await ensureK6(ctx.log);
-  // The reference target keeps its uploads and log in the run folder, where the sampler watches them.
-  const dataDir = plan.target.kind === 'reference' ? path.join(files.dir, 'target-data') : null;
+  // The reference target keeps its uploads and log in a temp folder named for this process (a
+  // later heapgate removes it should this one be killed), or in the run folder when they are kept.
+  const dataDir =
+    plan.target.kind !== 'reference'
+      ? null
+      : plan.keepTargetData
+        ? path.join(files.dir, 'target-data')
+        : await ownedTempDir('target-data');
   const watch = dataDir
     ? {
         dirs: plan.load.watch.dirs.map((w) => ({ ...w, path: path.join(dataDir, w.path) })),
@@ -111,7 +165,44 @@ export async function runProtocol(plan: RunPlan, ctx: { signal: AbortSignal; log
       }
     : (plan.watch ?? { dirs: [], files: [] });
   const meta = initialMeta(plan, k6, watch);
-  const saveMeta = () => writeFile(files.meta, JSON.stringify(meta, null, 2) + '\n');
+  const saveMeta = () =>
+    writeFile(files.meta, JSON.stringify(meta, null, 2) + '\n').catch((e: unknown) => {
+      throw outputError(files.dir, e);
+    });
+  // Should heapgate exit before the run folder is complete (a third Ctrl-C exits at once), the
+  // folder still says how the run ended: written synchronously, as 'exit' hooks must be.
+  let complete = false;
+  const completeOnExit = () => {
+    if (complete) return;
+    meta.outcome ??= 'aborted';
+    meta.error ??= 'heapgate exited before the run folder was complete';
+    meta.finishedAt ??= new Date().toISOString();
+    try {
+      writeFileSync(files.meta, JSON.stringify(meta, null, 2) + '\n');
+      if (!existsSync(files.verdict)) writeFileSync(files.verdict, JSON.stringify(analyse([], meta, plan.judge), null, 2) + '\n');
+    } catch {
+      // nothing more can be done on the way out
+    }
+  };
+  process.on('exit', completeOnExit);
+  try {
+    return await measure(plan, ctx, { files, k6, dataDir, watch, meta, saveMeta });
+  } finally {
+    process.off('exit', completeOnExit);
+    complete = true;
+  }
+}
+
+interface RunState {
+  files: RunFiles;
+  k6: K6Binary;
+  dataDir: string | null;
+  watch: RunMeta['watch'];
+  meta: RunMeta;
+  saveMeta: () => Promise<void>;
+}
+
+async function measure(plan: RunPlan, ctx: RunContext, { files, k6, dataDir, watch, meta, saveMeta }: RunState): Promise<RunResult> {
   await saveMeta();
 
   let target: RunningTarget;
@@ -125,7 +216,10 @@ export async function runProtocol(plan: RunPlan, ctx: { signal: AbortSignal; log
     meta.outcome = 'failed';
     meta.error = e instanceof Error ? e.message : String(e);
     meta.finishedAt = new Date().toISOString();
+    if (dataDir && !plan.keepTargetData) await rm(dataDir, { recursive: true, force: true });
     await saveMeta();
+    await writeVerdict(files.dir, analyse([], meta, plan.judge));
+    ctx.onMeasured?.();
     throw e;
   }
   meta.target = { command: target.command, pid: target.pid, baseUrl: target.baseUrl, metricsUrl: target.metricsUrl, gcUrl: target.gcUrl };
@@ -189,12 +283,24 @@ export async function runProtocol(plan: RunPlan, ctx: { signal: AbortSignal; log
       const env = { ...meta.k6Env, DURATION: duration, BASE_URL: target.baseUrl };
       const startedElapsedS = sampler.latest()?.elapsedS ?? 0;
       const r = await runK6({ k6, script, env, summaryPath, logPath, signal: step });
+      if (typeof which === 'number' && (r.summary || !step.aborted)) {
+        // Recorded before anything else is decided: a round cut short by a crash keeps what k6 wrote.
+        const rec = roundRecord(r.summary, {
+          round: which,
+          k6ExitCode: r.exitCode,
+          summaryFile: summaryPath.slice(files.dir.length + 1),
+          startedElapsedS,
+          endedElapsedS: sampler.latest()?.elapsedS ?? startedElapsedS,
+          k6PeakRssBytes: r.peakRssBytes,
+        });
+        meta.rounds.push(rec);
+        ctx.log(`${plan.label ?? plan.scenario}: round ${which}/${meta.protocol.rounds}: ${rec.iterations} iterations, p95 ${rec.httpP95Ms?.toFixed(1) ?? 'n/a'} ms`);
+      }
       step.throwIfAborted();
       if (r.exitCode !== 0 && r.exitCode !== 99) {
         const why = K6_EXIT_NAMES[r.exitCode] ?? 'failed';
         throw new HeapgateError('K6_FAILED', EXIT.k6Failed, `k6 ${why} (exit ${r.exitCode}) in ${name}: see ${logPath}`);
       }
-      return { r, summaryPath, startedElapsedS };
     };
 
     if (plan.profile.warmupS > 0) {
@@ -204,34 +310,31 @@ export async function runProtocol(plan: RunPlan, ctx: { signal: AbortSignal; log
     await settle('settle-baseline');
     for (let round = 1; round <= meta.protocol.rounds; round++) {
       sampler.setPhase(`load-${round}`);
-      const { r, summaryPath, startedElapsedS } = await load(round, meta.k6Env.DURATION ?? '10s');
-      const rec = roundRecord(r.summary, {
-        round,
-        k6ExitCode: r.exitCode,
-        summaryFile: summaryPath.slice(files.dir.length + 1),
-        startedElapsedS,
-        endedElapsedS: sampler.latest()?.elapsedS ?? startedElapsedS,
-        k6PeakRssBytes: r.peakRssBytes,
-      });
-      meta.rounds.push(rec);
-      ctx.log(`${plan.label ?? plan.scenario}: round ${round}/${meta.protocol.rounds}: ${rec.iterations} iterations, p95 ${rec.httpP95Ms?.toFixed(1) ?? 'n/a'} ms`);
+      await load(round, meta.k6Env.DURATION ?? '10s');
       sampler.setPhase(`cooldown-${round}`);
       await sleep(meta.protocol.cooldownS * 1000, undefined, { signal: step });
       await settle(`settle-${round}`);
       await saveMeta();
     }
-    sampler.setPhase('done');
-    await nextSample(sampler, step);
+    // The last reading is taken: from here on an interrupt changes nothing, so it is not one.
     meta.outcome = 'completed';
+    ctx.onMeasured?.();
+    sampler.setPhase('done');
+    await nextSample(sampler, crash.signal).catch(() => null);
   } catch (e) {
+    ctx.onMeasured?.();
     if (crash.signal.aborted) {
       meta.outcome = 'crashed';
       // A few rows after the death, so the CSV shows it and not just a stop.
       for (let i = 0; i < 2; i++) await nextSample(sampler, ctx.signal).catch(() => null);
     } else if (ctx.signal.aborted) {
       meta.outcome = 'aborted';
-      meta.error = 'interrupted before the protocol finished';
+      meta.error = `interrupted during ${sampler.phase}`;
       failure = new HeapgateError('ABORTED', EXIT.aborted, `interrupted: what was measured is in ${files.dir}`);
+    } else if (e instanceof HeapgateError && e.code === 'OUTPUT_FAILED') {
+      meta.outcome = 'failed';
+      meta.error = e.message;
+      failure = e;
     } else {
       meta.outcome = 'failed';
       meta.error = e instanceof Error ? e.message : String(e);
@@ -244,12 +347,17 @@ export async function runProtocol(plan: RunPlan, ctx: { signal: AbortSignal; log
     // Uploads and logs can be hundreds of MB; their sizes over time are in samples.csv.
     if (dataDir && !plan.keepTargetData) await rm(dataDir, { recursive: true, force: true });
     meta.finishedAt = new Date().toISOString();
-    await saveMeta();
+    await saveMeta().catch((e: unknown) => (failure ??= e));
   }
 
-  const { samples } = await loadRun(files.dir);
+  const samples = await loadRun(files.dir).then(
+    (run) => run.samples,
+    () => [], // a samples.csv cut short by a full disk: the verdict says what is missing
+  );
   const verdict = analyse(samples, meta, plan.judge);
-  await writeVerdict(files.dir, verdict);
+  await writeVerdict(files.dir, verdict).catch((e: unknown) => {
+    failure ??= outputError(files.dir, e);
+  });
   // The run folder is complete either way; a failure still ends the command with its own code.
   if (failure) throw failure;
   return { meta, verdict, samples, files };

@@ -1,21 +1,18 @@
 // Starts the service under test, waits until it really answers (never a fixed sleep), and stops it
 // again: by its own process group, which heapgate created, so a shell-wrapped service goes too.
-import { execa, type ResultPromise } from 'execa';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EXIT, HeapgateError } from '../model/errors.js';
 import { TARGET_APP_MAIN } from '../model/paths.js';
 import { loopbackUrl } from './loopback.js';
+import { launchGroup, stopAllGroups, type ProcessEnd, type ProcessGroup } from './process-group.js';
+
+export type { ProcessEnd } from './process-group.js';
 
 export type TargetSpec =
   | { kind: 'reference'; mode: 'leaky' | 'fixed'; args: string[]; nodeFlags?: string[] }
   | { kind: 'command'; command: string; baseUrl: string; metricsUrl: string | null; gcUrl: string | null };
-
-export interface ProcessEnd {
-  code: number | null;
-  signal: string | null;
-}
 
 export interface RunningTarget {
   pid: number;
@@ -31,60 +28,9 @@ export interface RunningTarget {
 }
 
 const READY_TIMEOUT_MS = 30_000;
-const STOP_GRACE_MS = 5_000;
-
-// Every process group started here, with its stop(). Last-resort cleanup: whatever way the
-// process exits, no group it started outlives it.
-const live = new Map<number, () => Promise<void>>();
-process.on('exit', () => {
-  for (const pgid of live.keys()) killGroup(pgid, 'SIGKILL');
-});
 
 /** Stops every target still running (for a signal handler), each by its own process group. */
-export async function stopAllTargets(): Promise<void> {
-  await Promise.all([...live.values()].map((stop) => stop()));
-}
-
-function killGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-function launch(file: string, args: string[], shell: boolean, log: WriteStream) {
-  const child = execa(file, args, {
-    shell,
-    detached: true, // its own process group, so stop() reaches what a shell forks
-    reject: false,
-    buffer: false,
-    stdin: 'ignore',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    cleanup: true,
-  });
-  child.stderr?.pipe(log, { end: false });
-  const pid = child.pid;
-  if (pid === undefined) throw new HeapgateError('TARGET_START_FAILED', EXIT.targetFailed, `could not start "${file}"`);
-  let ended = false;
-  const exited = (child as ResultPromise).then((r) => {
-    ended = true;
-    return { code: r.exitCode ?? null, signal: r.signal ?? null } satisfies ProcessEnd;
-  });
-  const stop = async () => {
-    if (!ended) {
-      killGroup(pid, 'SIGTERM');
-      const done = await Promise.race([exited.then(() => true), sleep(STOP_GRACE_MS, false, { ref: false })]);
-      if (!done) killGroup(pid, 'SIGKILL');
-      await exited;
-    }
-    killGroup(pid, 'SIGKILL'); // anything the leader left behind in its group
-    live.delete(pid);
-  };
-  live.set(pid, stop);
-  return { child, pid, exited, hasExited: () => ended, stop };
-}
+export const stopAllTargets = () => stopAllGroups();
 
 function describeEnd(end: ProcessEnd): string {
   return end.signal ? `was killed by ${end.signal}` : `exited with code ${end.code}`;
@@ -111,7 +57,7 @@ async function waitForHttp(url: string, exited: Promise<ProcessEnd>, logPath: st
 
 /** Reads the reference target's `{"event":"listening",…}` line to learn its port. */
 async function readListeningUrl(
-  child: ReturnType<typeof launch>['child'],
+  child: ProcessGroup,
   exited: Promise<ProcessEnd>,
   log: WriteStream,
   logPath: string,
@@ -139,31 +85,35 @@ async function readListeningUrl(
 }
 
 export async function startTarget(spec: TargetSpec, logPath: string): Promise<RunningTarget> {
+  return spec.kind === 'reference' ? startReference(spec, logPath) : startCommand(spec, logPath);
+}
+
+async function startReference(spec: Extract<TargetSpec, { kind: 'reference' }>, logPath: string): Promise<RunningTarget> {
+  const args = [...(spec.nodeFlags ?? []), '--expose-gc', TARGET_APP_MAIN, '--mode', spec.mode, '--port', '0', ...spec.args];
+  const t = launchGroup(process.execPath, { args, logPath, stdout: 'pipe' });
   const log = createWriteStream(logPath, { flags: 'a' });
-  if (spec.kind === 'reference') {
-    const args = [...(spec.nodeFlags ?? []), '--expose-gc', TARGET_APP_MAIN, '--mode', spec.mode, '--port', '0', ...spec.args];
-    const t = launch(process.execPath, args, false, log);
-    try {
-      const baseUrl = await readListeningUrl(t.child, t.exited, log, logPath);
-      await waitForHttp(`${baseUrl}/health`, t.exited, logPath);
-      return {
-        pid: t.pid,
-        command: ['node', ...args].join(' '),
-        baseUrl,
-        metricsUrl: `${baseUrl}/metrics`,
-        gcUrl: `${baseUrl}/admin/gc`,
-        exited: t.exited,
-        hasExited: t.hasExited,
-        stop: t.stop,
-      };
-    } catch (e) {
-      await t.stop();
-      throw e;
-    }
+  try {
+    const baseUrl = await readListeningUrl(t, t.exited, log, logPath);
+    await waitForHttp(`${baseUrl}/health`, t.exited, logPath);
+    return {
+      pid: t.pid,
+      command: ['node', ...args].join(' '),
+      baseUrl,
+      metricsUrl: `${baseUrl}/metrics`,
+      gcUrl: `${baseUrl}/admin/gc`,
+      exited: t.exited,
+      hasExited: t.hasExited,
+      stop: () => t.stop(),
+    };
+  } catch (e) {
+    await t.stop();
+    throw e;
   }
+}
+
+async function startCommand(spec: Extract<TargetSpec, { kind: 'command' }>, logPath: string): Promise<RunningTarget> {
   loopbackUrl('--base-url', spec.baseUrl);
-  const t = launch(spec.command, [], true, log);
-  t.child.stdout?.pipe(log, { end: false });
+  const t = launchGroup(spec.command, { shell: true, logPath });
   try {
     await waitForHttp(spec.baseUrl, t.exited, logPath);
   } catch (e) {
@@ -178,6 +128,6 @@ export async function startTarget(spec: TargetSpec, logPath: string): Promise<Ru
     gcUrl: spec.gcUrl,
     exited: t.exited,
     hasExited: t.hasExited,
-    stop: t.stop,
+    stop: () => t.stop(),
   };
 }

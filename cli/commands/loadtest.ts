@@ -12,7 +12,7 @@ import { renderCompareMarkdown, renderCompareTerminal } from '../../reports/rend
 import { profileNamed } from '../../run/profiles.js';
 import { runProtocol, type RunResult } from '../../run/protocol.js';
 import { SCENARIOS, scenarioLoad } from '../../run/scenarios.js';
-import { interruptSignal } from '../interrupt.js';
+import { runInterrupts } from '../interrupt.js';
 import { emitJson, say, terminalWidth, timestamp } from '../io.js';
 import { wholeNumber } from '../parse.js';
 import { addJudgeOptions, checkScenario, judgeFromFlags } from './run.js';
@@ -47,15 +47,18 @@ export function loadtestCommand(): Command {
     async (o: { profile: string; scenario: string[]; rounds?: number; out?: string; metric?: string; leakThreshold?: number; minGrowth?: number }) => {
       const profile = profileNamed(o.profile);
       const outDir = path.resolve(o.out ?? path.join(RESULTS_DIR, timestamp()));
-      const signal = interruptSignal();
+      const interrupts = runInterrupts();
       const started = Date.now();
       say(`heapgate loadtest: ${o.scenario.join(', ')}, ${profile.name} profile, leaky then fixed → ${outDir}`);
       const pairs: Pair[] = [];
       for (const scenario of o.scenario.map(checkScenario)) {
         const load = scenarioLoad(scenario, profile.name);
         say(`${scenario}: ${load.description}`);
-        const run = (mode: 'leaky' | 'fixed') =>
-          runProtocol(
+        const run = (mode: 'leaky' | 'fixed') => {
+          // An interrupt between two runs ends the loadtest: the next run is not started.
+          interrupts.signal.throwIfAborted();
+          interrupts.onMeasuring();
+          return runProtocol(
             {
               scenario,
               profile,
@@ -67,8 +70,9 @@ export function loadtestCommand(): Command {
               judge: judgeFromFlags(o),
               ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
             },
-            { signal, log: (l) => say(`  ${scenario} ${l}`) },
+            { signal: interrupts.signal, onMeasured: interrupts.onMeasured, log: (l) => say(`  ${scenario} ${l}`) },
           );
+        };
         const leaky = await run('leaky');
         pairs.push({ scenario, leaky, fixed: await run('fixed') });
       }

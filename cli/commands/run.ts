@@ -13,7 +13,7 @@ import { profileNamed } from '../../run/profiles.js';
 import { runProtocol, type RunPlan } from '../../run/protocol.js';
 import { scenarioLoad } from '../../run/scenarios.js';
 import type { TargetSpec } from '../../run/target-process.js';
-import { interruptSignal } from '../interrupt.js';
+import { runInterrupts } from '../interrupt.js';
 import { emitJson, say, terminalWidth, timestamp } from '../io.js';
 import { byteSize, collectWatch, keyValue, wholeNumber } from '../parse.js';
 
@@ -56,6 +56,7 @@ interface RunFlags {
   watchDir: DiskWatch[];
   watchFile: DiskWatch[];
   keepTargetData?: boolean;
+  force?: boolean;
   targetArg: string[];
   metric?: string;
   leakThreshold?: number;
@@ -97,6 +98,7 @@ export function runCommand(): Command {
     .option('--profile <name>', 'load profile: seed, default, smoke', 'default')
     .option('--rounds <n>', 'load rounds (each followed by GC and a reading)', wholeNumber(2))
     .option('--out <dir>', 'run folder (default results/<time>-<scenario>)')
+    .option('--force', 'replace the run already in --out (without it, a folder that is not empty is refused)')
     .option('--label <name>', 'name of this run in reports')
     .option('-e, --env <KEY=VALUE>', 'scenario variable for k6, repeatable', keyValue, {})
     .option('--budget-rss <size>', 'peak RSS the target may reach, e.g. 600MB (gate: exit 98 when over)', byteSize)
@@ -122,11 +124,12 @@ export function runCommand(): Command {
       judge: judgeFromFlags(o),
       watch: { dirs: o.watchDir, files: o.watchFile },
       ...(o.keepTargetData ? { keepTargetData: true } : {}),
+      ...(o.force ? { force: true } : {}),
       ...(o.budgetRss !== undefined ? { budgetRssBytes: o.budgetRss } : {}),
       ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
     };
     say(`heapgate: ${scenario}, ${profile.name} profile: ${load.description} → ${plan.outDir}`);
-    const run = await runProtocol(plan, { signal: interruptSignal(), log: (l) => say(`  ${l}`) });
+    const run = await runProtocol(plan, { ...runInterrupts(), log: (l) => say(`  ${l}`) });
     say(renderRunSummary(run, { width: terminalWidth() }));
     emitJson({ run: plan.outDir, ...run.verdict });
     process.exitCode = exitCodeForVerdict(run.verdict);

@@ -5,12 +5,13 @@ import { execa } from 'execa';
 import path from 'node:path';
 import { EXIT, HeapgateError } from '../../model/errors.js';
 import { TARGET_APP_MAIN } from '../../model/paths.js';
-import { runStandaloneMonitor } from '../../monitor/standalone.js';
+import { runStandaloneMonitor } from '../../run/standalone-monitor.js';
 import { ensureK6 } from '../../run/k6-binary.js';
 import { loopbackUrl } from '../../run/loopback.js';
 import { interruptSignal } from '../interrupt.js';
 import { emitJson, say } from '../io.js';
-import type { DiskWatch } from '../../model/types.js';
+import type { DiskWatch, TargetExit } from '../../model/types.js';
+import { describeExit } from '../../reports/analysis/analyse.js';
 import { collectWatch, wholeNumber } from '../parse.js';
 
 export function setupCommand(): Command {
@@ -45,6 +46,17 @@ export function targetCommand(): Command {
     });
 }
 
+/** How the watched process ended, in words: its own status, or the shell's that ran it. */
+function describeEnd(exit: TargetExit, byPid: boolean): string {
+  if (byPid) return 'the process ended (only its parent learns its exit status)';
+  const status = describeExit(exit);
+  if (!exit.service) return `the command ended with ${status}`;
+  const who = `${exit.service.name} (pid ${exit.service.pid}) ended`;
+  return exit.code === null && exit.signal === null
+    ? `${who}; the shell that ran it was still running and was stopped`
+    : `${who}; the shell that ran it received its status and then exited with ${status}`;
+}
+
 export function monitorCommand(): Command {
   return new Command('monitor')
     .description('sample a process (and its children) from /proc and a Prometheus endpoint into a CSV until it exits')
@@ -61,6 +73,7 @@ export function monitorCommand(): Command {
         throw new HeapgateError('USAGE', EXIT.usage, 'give exactly one of --pid <pid> or --start "<command>"');
       }
       const out = path.resolve(o.out);
+      const signal = interruptSignal(() => (o.start !== undefined ? 'stopping the command, keeping what was sampled…' : 'stopping, keeping what was sampled…'));
       say(`heapgate monitor: sampling every ${o.interval} ms into ${out} (Ctrl-C to stop)`);
       const result = await runStandaloneMonitor(
         {
@@ -72,9 +85,10 @@ export function monitorCommand(): Command {
           watch: { dirs: o.watchDir, files: o.watchFile },
           out,
         },
-        interruptSignal(),
+        signal,
       );
-      say(`heapgate monitor: ${result.rows} rows${result.exit ? `, target ended (code ${result.exit.code}, signal ${result.exit.signal})` : ''}`);
+      say(`heapgate monitor: ${result.rows} rows${result.exit ? `; ${describeEnd(result.exit, o.pid !== undefined)}` : ''}`);
       emitJson({ out, ...result });
+      if (signal.aborted) process.exitCode = EXIT.aborted;
     });
 }

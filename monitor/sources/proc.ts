@@ -67,6 +67,8 @@ export interface StatFields {
   stime: number;
   cutime: number;
   cstime: number;
+  /** Clock ticks after boot when the process started: with the pid, it names one process for good. */
+  starttime: number;
 }
 
 /**
@@ -79,7 +81,7 @@ export function parseStat(text: string): StatFields | null {
   // After ')': state(3) ppid(4) pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt
   //            utime(14) stime(15) cutime(16) cstime(17) …  — field numbers as in proc(5).
   const f = text.slice(close + 2).split(' ');
-  if (f.length < 15) return null;
+  if (f.length < 20) return null;
   return {
     state: f[0]!,
     ppid: Number(f[1]),
@@ -88,6 +90,7 @@ export function parseStat(text: string): StatFields | null {
     stime: Number(f[12]),
     cutime: Number(f[13]),
     cstime: Number(f[14]),
+    starttime: Number(f[19]),
   };
 }
 
@@ -126,6 +129,16 @@ async function readProcess(pid: number): Promise<ProcessFigures | null> {
     const stat = parseStat(statText);
     if (!stat) return null;
     return { status: parseStatus(statusText), stat, fds };
+  } catch (e) {
+    if (isGone(e)) return null;
+    throw e;
+  }
+}
+
+/** /proc/<pid>/stat of one process, parsed; null when it no longer exists. */
+export async function readStat(pid: number): Promise<StatFields | null> {
+  try {
+    return parseStat(await readFile(`/proc/${pid}/stat`, 'utf8'));
   } catch (e) {
     if (isGone(e)) return null;
     throw e;
@@ -238,6 +251,35 @@ async function treePids(root: number): Promise<number[]> {
     }
   }
   return order;
+}
+
+/** Interpreters a `--start` command line runs through; the service is what they start. */
+const SHELLS = new Set(['sh', 'dash', 'bash', 'zsh', 'ash', 'ksh', 'busybox']);
+
+export interface ServiceProcess {
+  pid: number;
+  /** Its command name (/proc/<pid>/comm), e.g. java, node, python3. */
+  name: string;
+}
+
+/**
+ * The service inside a started tree: the root itself unless it is a shell, else its first
+ * descendant that is not one (breadth-first). A shell may not have forked yet when asked, so this
+ * looks again for up to `waitMs`; after that, the root stands for the service.
+ */
+export async function serviceProcess(root: number, waitMs = 1000): Promise<ServiceProcess> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    let first: ServiceProcess | null = null;
+    for (const pid of await treePids(root)) {
+      const name = (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim();
+      if (!name) continue; // gone meanwhile
+      first ??= { pid, name };
+      if (!SHELLS.has(name)) return { pid, name };
+    }
+    if (Date.now() >= deadline || first === null) return first ?? { pid: root, name: '?' };
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }
 
 // --- summing ---------------------------------------------------------------------------------

@@ -2,8 +2,10 @@
 // watched folder, a log file), picks each one's metric, extracts its post-GC readings, judges each
 // against its own work (judge.ts), and decides in this order:
 //   1. the target died (meta.exit, or outcome 'crashed') → crashed: nothing after that is a reading;
-//   2. the run was aborted or failed → inconclusive, with the run's own reason;
-//   3. any signal leaks → leaks; else any inconclusive → inconclusive; else settles.
+//   2. the run was interrupted → interrupted; it failed (k6 could not run, …) → inconclusive,
+//      with the run's own reason;
+//   3. a round's load mostly failed → invalid (load-check.ts): nothing was loaded to judge;
+//   4. any signal leaks → leaks; else any inconclusive → inconclusive; else settles.
 // Every figure that exists is filled in whatever the outcome: a crash report still wants the peak.
 // The RSS budget is not an outcome: it is reported beside it (`budget`), and the gate fails on it.
 import { constants as osConstants } from 'node:os';
@@ -19,6 +21,7 @@ import type {
 } from '../../model/types.js';
 import { DEFAULT_MEMORY_SIGNAL, DISK_NOISE_FLOOR_BYTES, judge, judgeOptions, unmeasured, type JudgeContext } from './judge.js';
 import { chooseMetric, diskSubject, isDiskColumn, metricColumns, metricValue, RSS, sampleColumns } from './metric.js';
+import { failedLoad } from './load-check.js';
 import { cumulativeWork, extractReadings, roundsWithoutWork } from './readings.js';
 
 const SIGNALS = osConstants.signals as Record<string, number>;
@@ -216,9 +219,18 @@ export function analyse(samples: readonly Sample[], meta: RunMeta, opts: Partial
   if (crashed) {
     outcome = 'crashed';
     reason = crashReason(meta, samples);
+  } else if (meta.outcome === 'aborted') {
+    outcome = 'interrupted';
+    reason = `run interrupted: ${meta.error ?? 'no reason recorded'}`;
   } else if (cutShort) {
     outcome = 'inconclusive';
     reason = `run ${meta.outcome}: ${meta.error ?? 'no reason recorded'}`;
+  } else {
+    const noLoad = failedLoad(meta.rounds);
+    if (noLoad) {
+      outcome = 'invalid';
+      reason = `the load did not happen: ${noLoad}`;
+    }
   }
 
   // VmHWM (proc_rss_peak_bytes) catches a spike between two ticks; RSS covers a source without it.

@@ -29,7 +29,8 @@ describe('interrupts and crashes', () => {
     assert.equal(meta.outcome, 'aborted');
     const { samples } = await readSamplesCsv(path.join(out, 'samples.csv'));
     assert.ok(samples.length > 5);
-    assert.equal((await readVerdict(out)).outcome, 'inconclusive');
+    assert.equal((await readVerdict(out)).outcome, 'interrupted');
+    assert.equal(meta.finishedAt !== null, true);
   });
 
   it('a target killed mid-load (137) is reported as crashed, exit 4', async () => {
@@ -42,6 +43,10 @@ describe('interrupts and crashes', () => {
     assert.equal(v.outcome, 'crashed');
     assert.equal(v.crash?.signal, 'SIGKILL');
     assert.match(v.reason, /SIGKILL/);
+    // The round the target died in keeps the figures k6 wrote for it.
+    const meta = await readMeta(out);
+    assert.equal(meta.rounds.length, 1);
+    assert.ok(meta.rounds[0]!.iterations > 0, JSON.stringify(meta.rounds[0]));
     const { samples } = await readSamplesCsv(path.join(out, 'samples.csv'));
     assert.ok(samples.some((s) => !s.alive), 'the sampler kept writing after the target died');
   });

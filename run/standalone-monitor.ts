@@ -5,13 +5,12 @@
 // the OOM killer — seed 002's "exit 137").
 //
 // It prints nothing: the CLI prints. It stops only processes it started, by their process group.
-import fs from 'node:fs';
-import { execa } from 'execa';
 import type { DiskWatch, SamplerStats, TargetExit } from '../model/types.js';
 import { EXIT, HeapgateError } from '../model/errors.js';
-import { Sampler } from './sampler.js';
-import { checkDiskWatch } from './sources/disk.js';
-import { processGroupMembers, readProcTree } from './sources/proc.js';
+import { Sampler } from '../monitor/sampler.js';
+import { checkDiskWatch } from '../monitor/sources/disk.js';
+import { readProcTree, readStatus, serviceProcess, type ServiceProcess } from '../monitor/sources/proc.js';
+import { execIfSimple, launchGroup, type ProcessGroup } from './process-group.js';
 
 export interface StandaloneOptions {
   /** Sample this running process (and its descendants). Exactly one of pid and command. */
@@ -76,11 +75,11 @@ export async function runStandaloneMonitor(opts: StandaloneOptions, signal: Abor
   }
   if (opts.watch) checkDiskWatch(opts.watch); // before starting anything
 
-  let child: StartedCommand | null = null;
+  let child: ProcessGroup | null = null;
   let pid: number;
   if (opts.command !== undefined) {
-    child = startCommand(opts.command, opts.commandLog);
-    pid = await child.started;
+    child = launchGroup(execIfSimple(opts.command), { shell: true, ...(opts.commandLog ? { logPath: opts.commandLog } : {}) });
+    pid = child.pid;
   } else {
     pid = opts.pid!;
     if ((await readProcTree(pid)) === null) {
@@ -101,16 +100,25 @@ export async function runStandaloneMonitor(opts: StandaloneOptions, signal: Abor
   // The launcher's view of the exit is the precise one; record it as soon as it is known —
   // but not the exit we cause ourselves when stopping the command at the end.
   let stoppingIt = false;
+  let service: ServiceProcess | null = null;
   void child?.exited.then((end) => {
-    if (!stoppingIt) sampler.markExit(end);
+    if (stoppingIt) return;
+    // A shell that ran the service and then went on (`node app.js; echo after`) got the service's
+    // status, not us: say whose end this was, and that the code is the shell's.
+    sampler.markExit(service && service.pid !== pid ? { ...end, service } : end);
   });
 
   let stats: SamplerStats;
   try {
     await sampler.start();
-    await until(sampler, child, opts.durationS, signal);
+    if (child) service = await serviceProcess(pid);
+    const inner = service && service.pid !== pid ? service : null;
+    await until(sampler, child, inner?.pid ?? null, opts.durationS, signal);
+    const innerGone = inner !== null && !(await isRunning(inner.pid));
     // Gone by itself: give the exit status a moment to arrive (Node reaps, then reports).
-    if (child && sampler.targetGone) await within(child.exited, 1000);
+    if (child && (sampler.targetGone || innerGone)) await within(child.exited, 1000);
+    // The shell outlived the service it ran: the service's end, with no status to give.
+    if (innerGone && !sampler.exit) sampler.markExit({ service: inner });
   } finally {
     stoppingIt = true;
     try {
@@ -124,7 +132,7 @@ export async function runStandaloneMonitor(opts: StandaloneOptions, signal: Abor
 }
 
 /** Resolves when the first reading finds the target gone, the started command exits, the time is up, or the signal aborts. */
-function until(sampler: Sampler, child: StartedCommand | null, durationS: number | undefined, signal: AbortSignal) {
+function until(sampler: Sampler, child: ProcessGroup | null, servicePid: number | null, durationS: number | undefined, signal: AbortSignal) {
   return new Promise<void>((resolve) => {
     const cleanups: (() => void)[] = [];
     const finish = () => {
@@ -134,7 +142,13 @@ function until(sampler: Sampler, child: StartedCommand | null, durationS: number
     if (signal.aborted || sampler.targetGone) return finish();
     signal.addEventListener('abort', finish, { once: true });
     cleanups.push(() => signal.removeEventListener('abort', finish));
-    cleanups.push(sampler.onSample((s) => !s.alive && finish()));
+    cleanups.push(
+      sampler.onSample((s) => {
+        if (!s.alive) return finish();
+        // The service inside a shell ended: that is the end of what we watch, whatever the shell does next.
+        if (servicePid !== null) void isRunning(servicePid).then((running) => !running && finish());
+      }),
+    );
     if (child) {
       // Normally the next tick finds the exited command's pid gone and ends the wait with a dead
       // row; this is the fallback should that row not come.
@@ -155,97 +169,9 @@ function until(sampler: Sampler, child: StartedCommand | null, durationS: number
   });
 }
 
-interface StartedCommand {
-  /** The shell's pid, also the process group id. Rejects with TARGET_START_FAILED. */
-  started: Promise<number>;
-  /** Resolves with the exit code or signal once the shell exits. */
-  exited: Promise<{ code: number | null; signal: string | null }>;
-  /** Stop what is left of the process group; resolves once it is empty (or the grace ran out twice). */
-  stop(graceMs: number): Promise<void>;
-}
-
-/**
- * Start `command` through a shell, detached into its own process group, so that stopping it
- * reaches whatever the shell forked (`a && b`, `npm start` → node) and nothing else.
- */
-function startCommand(command: string, logPath: string | undefined): StartedCommand {
-  // The output goes straight to a file descriptor, never through a pipe we read: a grandchild
-  // that keeps the output open must not keep the exit from being reported. execa hands a Node
-  // stream that has an fd to spawn() as is, and spawn() duplicates that fd into the child.
-  const out = logPath ? fs.createWriteStream(logPath, { fd: fs.openSync(logPath, 'a') }) : process.stderr;
-  let subprocess;
-  try {
-    subprocess = execa(command, {
-      shell: true,
-      detached: true, // its own process group (setsid), so the group id is its pid
-      reject: false,
-      cleanup: false,
-      stdin: 'ignore',
-      stdout: out,
-      stderr: out,
-    });
-  } finally {
-    if (out !== process.stderr) out.destroy(); // the child holds its own copy of the fd now
-  }
-  const exited = subprocess.then((r) => ({ code: r.exitCode ?? null, signal: r.signal ?? null }));
-  const pgid = subprocess.pid;
-  const started =
-    pgid !== undefined
-      ? Promise.resolve(pgid)
-      : subprocess.then((r) => {
-          throw new HeapgateError(
-            'TARGET_START_FAILED',
-            EXIT.targetFailed,
-            `could not start \`${command}\`: ${r.originalMessage || r.shortMessage}`,
-          );
-        });
-  return {
-    started,
-    exited,
-    async stop(graceMs) {
-      if (pgid === undefined) return;
-      if (!signalGroup(pgid, 'SIGTERM')) return;
-      if (await groupGone(pgid, graceMs)) return;
-      signalGroup(pgid, 'SIGKILL');
-      await groupGone(pgid, graceMs);
-      await within(exited, graceMs);
-    },
-  };
-}
-
-/** Signal every process in group `pgid`; false when the group is already empty. */
-function signalGroup(pgid: number, sig: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pgid, sig);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== 'ESRCH'; // EPERM: members exist, just not ours
-  }
-}
-
-/** Whether group `pgid` still has live members (zombies waiting to be reaped do not count). */
-async function groupAlive(pgid: number): Promise<boolean> {
-  try {
-    return (await processGroupMembers(pgid)).length > 0;
-  } catch {
-    return signalGroup(pgid, 0); // no /proc to scan
-  }
-}
-
-/** Poll until group `pgid` is empty; false if it still has members after `ms`. */
-async function groupGone(pgid: number, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (!(await groupAlive(pgid))) return true;
-    if (Date.now() >= deadline) return false;
-    await delay(25);
-  }
-}
-
-// Both timers are ref'd on purpose: while we wait for a group to die, nothing else may keep the
-// event loop alive (the subprocess handle is gone once the shell exited).
-function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+async function isRunning(pid: number): Promise<boolean> {
+  const status = await readStatus(pid).catch(() => null);
+  return status !== null && status.state !== 'Z' && status.state !== 'X';
 }
 
 /** Wait for `p`, but at most `ms`; the timer is cleared either way so it holds no one up. */

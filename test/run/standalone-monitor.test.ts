@@ -5,9 +5,9 @@ import path from 'node:path';
 import { HeapgateError } from '../../model/errors.js';
 import { DISK_COLUMN } from '../../model/types.js';
 import { readSamplesCsv } from '../../monitor/samples-csv.js';
-import { runStandaloneMonitor } from '../../monitor/standalone.js';
+import { runStandaloneMonitor } from '../../run/standalone-monitor.js';
 import { processGroupMembers, readProcTree } from '../../monitor/sources/proc.js';
-import { killPid, killStarted, spawnNode, tempDir } from './helpers.js';
+import { killPid, killStarted, spawnNode, tempDir } from '../monitor/helpers.js';
 
 after(killStarted);
 
