@@ -1,5 +1,6 @@
 // One k6 run of a bundled scenario: its output to a log file, its summary JSON read back.
 import { execa } from 'execa';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { nonLoopbackCidrs } from '../model/loopback.js';
@@ -56,6 +57,9 @@ const LOOPBACK_ONLY = {
   env: { NO_PROXY: '*', no_proxy: '*' },
 };
 
+/** util-linux's setpriv, on every Debian-like system; without it k6 runs unguarded. */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p)) ?? null;
+
 export async function runK6(opts: {
   k6: K6Binary;
   script: string;
@@ -77,7 +81,9 @@ export async function runK6(opts: {
     opts.script,
   ];
   const log = { file: opts.logPath, append: true } as const;
-  const child = execa(opts.k6.path, args, {
+  // setpriv gives k6 a parent-death signal: should heapgate be SIGKILLed mid-round, k6 goes too.
+  const [file, fileArgs] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', opts.k6.path, ...args]] : [opts.k6.path, args];
+  const child = execa(file, fileArgs, {
     reject: false,
     stdin: 'ignore',
     stdout: log,

@@ -97,7 +97,7 @@ async function groupGone(pgid: number, ms: number): Promise<boolean> {
 
 /** The watchdog: kills group `pgid` once its stdin reaches EOF, i.e. once heapgate is gone. */
 function startWatchdog(pgid: number) {
-  const dog = execa('/bin/sh', ['-c', 'read _ignored; kill -KILL -- "-$1" 2>/dev/null', 'heapgate-watchdog', String(pgid)], {
+  const dog = execa('/bin/sh', ['-c', 'read _ignored; kill -KILL "-$1" 2>/dev/null', 'heapgate-watchdog', String(pgid)], {
     detached: true, // its own session: a Ctrl-C meant for heapgate must not take the guard down first
     stdin: 'pipe',
     stdout: 'ignore',

@@ -239,7 +239,8 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, dataDir, wat
   const crash = new AbortController();
   const step = AbortSignal.any([ctx.signal, crash.signal]);
   void target.exited.then((end) => {
-    if (stopping) return;
+    // Once interrupted, heapgate itself ends the target (a second Ctrl-C kills it at once).
+    if (stopping || ctx.signal.aborted) return;
     const exit = { ...end, atElapsedS: sampler.latest()?.elapsedS ?? null, phase: sampler.phase };
     meta.exit = exit;
     sampler.markExit(exit);
@@ -316,9 +317,12 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, dataDir, wat
       await settle(`settle-${round}`);
       await saveMeta();
     }
-    // The last reading is taken: from here on an interrupt changes nothing, so it is not one.
+    // The last reading is taken: from here on an interrupt changes nothing, so it is not one. One
+    // that came just before still counts, and its message ("stopping k6") stays true.
+    step.throwIfAborted();
     meta.outcome = 'completed';
     ctx.onMeasured?.();
+    ctx.log(`${plan.label ?? plan.scenario}: measured; stopping the target`);
     sampler.setPhase('done');
     await nextSample(sampler, crash.signal).catch(() => null);
   } catch (e) {

@@ -235,7 +235,7 @@ async function childrenMapFromScan(): Promise<Map<number, number[]>> {
 }
 
 /** The root and all its descendants, root first (breadth-first). */
-async function treePids(root: number): Promise<number[]> {
+export async function treePids(root: number): Promise<number[]> {
   const seen = new Set<number>([root]);
   const order = [root];
   const scan = (await hasChildrenFiles()) ? null : await childrenMapFromScan();
