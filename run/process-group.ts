@@ -131,7 +131,9 @@ function startWatchdog(pgid: number) {
 export function execIfSimple(command: string): string {
   const trimmed = command.trim();
   const first = trimmed.split(/\s+/, 1)[0] ?? '';
-  const simple = /^[^;&|<>()`\n{}]+$/.test(trimmed) && !first.includes('=') && !SHELL_WORDS.has(first);
+  // Quoted words may hold anything (`node -e "f()"`): only the syntax outside them matters.
+  const unquoted = trimmed.replace(/'[^']*'|"(?:[^"\\]|\\.)*"/g, 'q');
+  const simple = /^[^;&|<>()`\n{}'"]+$/.test(unquoted) && !first.includes('=') && !SHELL_WORDS.has(first);
   return simple ? `exec ${trimmed}` : command;
 }
 const SHELL_WORDS = new Set(['exec', 'if', 'for', 'while', 'until', 'case', 'cd', 'export', 'set', 'source', '.', 'eval', 'time', '!']);

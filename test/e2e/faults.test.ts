@@ -224,6 +224,20 @@ describe('fault suite: every end leaves a complete run folder and no process', (
     await assertNothingLeft(out, meta);
   });
 
+  it('monitor: Ctrl-C exits 130, its words name only what it runs, and the command is stopped', async () => {
+    const dir = await tempDir('fault-monitor');
+    const out = path.join(dir, 'samples.csv');
+    const run = heapgate(['monitor', '--start', 'sleep 60', '--interval', '100', '--out', out]);
+    await waitFor('rows', async () => ((await readSamplesCsv(out)).samples.length >= 3 ? true : null));
+    run.kill('SIGINT');
+    const r = await run;
+    assert.equal(r.exitCode, 130, String(r.stderr));
+    assert.doesNotMatch(String(r.stderr), /k6|target/);
+    assert.match(String(r.stderr), /stopping the command/);
+    const { pid } = JSON.parse(String(r.stdout)) as { pid: number };
+    assert.deepEqual(await processGroupMembers(pid), []);
+  });
+
   describe('a run folder on a full filesystem', () => {
     const mountPoint = path.join(os.tmpdir(), `heapgate-full-fs-${process.pid}`);
     let mounted = false;

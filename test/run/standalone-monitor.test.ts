@@ -44,8 +44,27 @@ describe('runStandaloneMonitor', () => {
       },
       never,
     );
-    // dash execs a lone command (signal SIGKILL); a shell that forks reports 128 + 9.
-    assert.ok(result.exit?.signal === 'SIGKILL' || result.exit?.code === 137, JSON.stringify(result.exit));
+    // A lone command is exec'd, so the service leads its group and its own signal is seen.
+    assert.equal(result.exit?.signal, 'SIGKILL', JSON.stringify(result.exit));
+    assert.equal(result.exit?.service, undefined);
+  });
+
+  it('reports the end of the service a shell ran, not the shell going on after it', async () => {
+    const dir = tempDir();
+    const result = await runStandaloneMonitor(
+      {
+        command: `${NODE} -e "setTimeout(() => process.kill(process.pid, 'SIGKILL'), 300)"; sleep 5; echo after`,
+        intervalMs: 50,
+        out: path.join(dir, 's.csv'),
+        commandLog: path.join(dir, 'target.log'),
+      },
+      never,
+    );
+    assert.equal(result.exit?.service?.name, 'node', JSON.stringify(result.exit));
+    // The shell was still sleeping: it is stopped by us, its status is not the service's.
+    assert.equal(result.exit?.code, null);
+    assert.ok(result.exit!.atElapsedS! < 3, 'ended when node did, not when the shell would have');
+    assert.deepEqual(await processGroupMembers(result.pid), []);
   });
 
   it('on abort, stops the whole process group it started and reports no exit', async () => {
