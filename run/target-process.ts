@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EXIT, HeapgateError } from '../model/errors.js';
 import { TARGET_APP_MAIN } from '../model/paths.js';
 import { loopbackUrl } from './loopback.js';
-import { launchGroup, stopAllGroups, type ProcessEnd, type ProcessGroup } from './process-group.js';
+import { execIfSimple, launchGroup, stopAllGroups, type ProcessEnd, type ProcessGroup } from './process-group.js';
 
 export type { ProcessEnd } from './process-group.js';
 
@@ -113,7 +113,7 @@ async function startReference(spec: Extract<TargetSpec, { kind: 'reference' }>, 
 
 async function startCommand(spec: Extract<TargetSpec, { kind: 'command' }>, logPath: string): Promise<RunningTarget> {
   loopbackUrl('--base-url', spec.baseUrl);
-  const t = launchGroup(spec.command, { shell: true, logPath });
+  const t = launchGroup(execIfSimple(spec.command), { shell: true, logPath });
   try {
     await waitForHttp(spec.baseUrl, t.exited, logPath);
   } catch (e) {
