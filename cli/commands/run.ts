@@ -15,7 +15,7 @@ import { scenarioLoad } from '../../run/scenarios.js';
 import type { TargetSpec } from '../../run/target-process.js';
 import { runInterrupts } from '../interrupt.js';
 import { emitJson, say, terminalWidth, timestamp } from '../io.js';
-import { byteSize, collectWatch, keyValue, wholeNumber } from '../parse.js';
+import { byteSize, collectWatch, keyValue, metricExpression, wholeNumber } from '../parse.js';
 
 export function checkScenario(name: string): string {
   if (existsSync(scenarioBundle(name))) return name;
@@ -28,8 +28,8 @@ export function checkScenario(name: string): string {
 /** Judge flags shared by `run`, `loadtest` and `analyse`. */
 export function addJudgeOptions(cmd: Command): Command {
   return cmd
-    .option('--metric <expr>', 'column or a+b sum of columns to judge (default: node heap+external, JVM heap, else RSS)')
-    .option('--leak-threshold <size>', "retention per unit of work that counts as a leak, for the first (memory) signal (job-flow: 4KiB per iteration)", byteSize)
+    .option('--metric <expr>', 'column or a+b sum of columns to judge (default: node heap+external, JVM heap, else RSS)', metricExpression)
+    .option('--leak-threshold <size>', "retention per unit of work that counts as a leak, for the first (memory) signal (job-flow: 4KiB per iteration); sizes are binary: 1K = 1KB = 1KiB = 1024 B", byteSize)
     .option('--min-growth <size>', 'growth across rounds a leak must also show, first signal (default 1MB)', byteSize);
 }
 

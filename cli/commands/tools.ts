@@ -28,13 +28,13 @@ export function targetCommand(): Command {
   return new Command('target')
     .description('start the reference target (seed 001 job API) for your own k6 scripts; Ctrl-C stops it')
     .addOption(new Option('--mode <mode>', 'leaky keeps every result forever; fixed removes them').choices(['leaky', 'fixed']).makeOptionMandatory())
-    .option('--port <n>', 'port on 127.0.0.1; 0 picks one and prints it', '0')
+    .option('--port <n>', 'port on 127.0.0.1, 0 to 65535; 0 picks one and prints it', wholeNumber(0, 65535), 0)
     .allowUnknownOption()
     .allowExcessArguments()
     .helpOption(false)
-    .action(async (o: { mode: string; port: string }, cmd: Command) => {
+    .action(async (o: { mode: string; port: number }, cmd: Command) => {
       // Runs as its own node with --expose-gc so /admin/gc works; other flags pass through.
-      const child = execa(process.execPath, ['--expose-gc', TARGET_APP_MAIN, '--mode', o.mode, '--port', o.port, ...cmd.args], {
+      const child = execa(process.execPath, ['--expose-gc', TARGET_APP_MAIN, '--mode', o.mode, '--port', String(o.port), ...cmd.args], {
         stdio: 'inherit',
         reject: false,
       });

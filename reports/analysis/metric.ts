@@ -4,6 +4,8 @@
 // target exposes, so the choice is made from the CSV's columns, in this order:
 //
 //   1. an explicit metric (`--metric`): one column, or a `a+b` sum of columns;
+//   1b. runtime_heap_bytes: the live heap heapgate read itself after each forced GC (jcmd for a
+//      JVM, the inspector for Node, the agent for CPython), when it could;
 //   2. Node: nodejs_heap_size_used_bytes + nodejs_external_memory_bytes. Buffers and other
 //      ArrayBuffer backing stores live outside the V8 heap (they are "external" memory), so the
 //      heap alone would call a Buffer leak flat. The sum sees both;
@@ -11,7 +13,7 @@
 //      leak moves from eden to old gen, so any one pool alone sees objects come and go);
 //   4. otherwise proc_rss_bytes, which every run has. RSS is the coarsest: allocators keep freed
 //      pages, so it can stay high after a real release, but it never misses a leak.
-import { DISK_COLUMN, type Sample } from '../../model/types.js';
+import { DISK_COLUMN, RUNTIME_HEAP_COLUMN, type Sample } from '../../model/types.js';
 import { EXIT, HeapgateError } from '../../model/errors.js';
 
 export const NODE_HEAP = 'nodejs_heap_size_used_bytes';
@@ -59,6 +61,31 @@ export function metricColumns(metric: string): string[] {
   return parts;
 }
 
+/**
+ * One column as samples.csv names it: a Prometheus series name, optionally with labels written
+ * the way the sampler keys them (no blanks, no trailing comma, values quoted with \" escapes),
+ * e.g. `proc_rss_bytes` or `jvm_memory_used_bytes{area="heap",id="G1 Old Gen"}`.
+ */
+const LABEL = String.raw`[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\[\s\S])*"`;
+const COLUMN = new RegExp(String.raw`^[a-zA-Z_:][a-zA-Z0-9_:]*(?:\{${LABEL}(?:,${LABEL})*\})?$`);
+
+/**
+ * Parse a metric expression strictly: one column or `a+b` sum of columns (blanks around `+` are
+ * fine), each one a well-formed column name. Returns the columns. An empty term (`a+`, `+b`, `a++b`,
+ * ``, blanks only) or a malformed column is BAD_INPUT with one line quoting the expression; whether
+ * the columns exist is for chooseMetric, which knows the CSV.
+ */
+export function parseMetric(metric: string): string[] {
+  const parts = metricColumns(metric);
+  const bad = (why: string) => new HeapgateError('BAD_INPUT', EXIT.badInput, `metric ${JSON.stringify(metric)} ${why}`);
+  if (parts.some((p) => p === '')) throw bad('has an empty term; write a column or a+b');
+  const wrong = parts.find((p) => !COLUMN.test(p));
+  if (wrong !== undefined) {
+    throw bad(`has a malformed column ${JSON.stringify(wrong)}; write name or name{label="value",…}, as in samples.csv`);
+  }
+  return parts;
+}
+
 /** Whether a column is a JVM heap pool: jvm_memory_used_bytes{…area="heap"…}. */
 export function isJvmHeapColumn(column: string): boolean {
   return column.startsWith(`${JVM_MEMORY_USED}{`) && /[{,]\s*area\s*=\s*"heap"/.test(column);
@@ -96,11 +123,8 @@ export function chooseMetric(
   samples?: readonly Sample[],
 ): MetricChoice {
   if (explicit !== null && explicit.trim() !== '') {
-    const parts = metricColumns(explicit);
+    const parts = parseMetric(explicit);
     const unknown = parts.filter((p) => !columns.includes(p));
-    if (parts.some((p) => p === '')) {
-      throw new HeapgateError('BAD_INPUT', EXIT.badInput, `metric "${explicit}" has an empty term; write a column or a+b`);
-    }
     if (unknown.length > 0) {
       const known = columns.length > 0 ? columns.join(', ') : 'none';
       throw new HeapgateError(
@@ -116,6 +140,13 @@ export function chooseMetric(
     columns.includes(column) &&
     (samples === undefined || samples.some((s) => typeof s.values[column] === 'number'));
 
+  if (has(RUNTIME_HEAP_COLUMN)) {
+    return {
+      metric: RUNTIME_HEAP_COLUMN,
+      columns: [RUNTIME_HEAP_COLUMN],
+      why: 'the live heap a runtime reader found after each forced GC (jcmd, the inspector or the Python agent)',
+    };
+  }
   if (has(NODE_HEAP) && has(NODE_EXTERNAL)) {
     return {
       metric: `${NODE_HEAP}+${NODE_EXTERNAL}`,
