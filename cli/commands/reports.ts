@@ -1,15 +1,15 @@
 // Commands that read finished run folders: analyse (re-judge from the CSV), compare (before/after
 // Markdown), gate (exit code for CI). None of them runs load.
 import { Command } from 'commander';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runFiles } from '../../model/paths.js';
-import type { Verdict } from '../../model/types.js';
+import { EXIT, HeapgateError } from '../../model/errors.js';
 import { analyse } from '../../reports/analysis/analyse.js';
 import { exitCodeForVerdict } from '../../reports/gate.js';
 import { renderCompareMarkdown, renderCompareTerminal } from '../../reports/render/markdown.js';
 import { renderRunSummary } from '../../reports/render/terminal.js';
-import { loadRun, writeVerdict } from '../../reports/run-dir.js';
+import { hasSamples, loadRun, loadVerdict, writeVerdict } from '../../reports/run-dir.js';
 import { emitJson, say, terminalWidth } from '../io.js';
 import { addJudgeOptions, judgeFromFlags } from './run.js';
 
@@ -24,8 +24,14 @@ export function analyseCommand(): Command {
     .description('judge a run folder again from its samples.csv (e.g. with another --metric); rewrites verdict.json')
     .argument('<run>', 'run folder');
   return addJudgeOptions(cmd).action(async (dir: string, o: { metric?: string; leakThreshold?: number; minGrowth?: number }) => {
-    const view = await runView(dir, judgeFromFlags(o));
-    await writeVerdict(path.resolve(dir), view.verdict);
+    const runDir = path.resolve(dir);
+    const view = await runView(runDir, judgeFromFlags(o));
+    // loadRun takes a run without samples.csv (it died before its first tick, and the protocol
+    // still judges it); judging one *again* has nothing to go on, and its verdict stays as it is.
+    if (!(await hasSamples(runDir))) {
+      throw new HeapgateError('BAD_INPUT', EXIT.badInput, `no samples.csv in ${runDir}: nothing to judge again`);
+    }
+    await writeVerdict(runDir, view.verdict);
     say(renderRunSummary(view, { width: terminalWidth() }));
     emitJson(view.verdict);
   });
@@ -59,13 +65,8 @@ export function gateCommand(): Command {
     .argument('<run>', 'run folder')
     .action(async (dir: string) => {
       const files = runFiles(path.resolve(dir));
-      let verdict: Verdict;
-      try {
-        verdict = JSON.parse(await readFile(files.verdict, 'utf8')) as Verdict;
-      } catch {
-        // No (readable) verdict yet: judge from the samples, as `analyse` would.
-        verdict = (await runView(dir)).verdict;
-      }
+      // No verdict.json yet: judge from the samples, as `analyse` would. A malformed one is exit 5.
+      const verdict = (await loadVerdict(files.dir)) ?? (await runView(dir)).verdict;
       say(`heapgate gate: ${verdict.outcome} — ${verdict.reason}`);
       const exitCode = exitCodeForVerdict(verdict);
       emitJson({ run: files.dir, outcome: verdict.outcome, reason: verdict.reason, budget: verdict.budget, exitCode });
