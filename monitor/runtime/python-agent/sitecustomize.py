@@ -1,0 +1,147 @@
+# heapgate's CPython agent: lets heapgate run gc.collect() inside a Python service it started.
+#
+# heapgate puts this folder first on PYTHONPATH, so every Python process of the service imports
+# this file at start-up as `sitecustomize`. It then:
+#   1. runs the sitecustomize this file hides (the next one on sys.path), so nothing of the
+#      user's set-up is lost;
+#   2. if HEAPGATE_PY_AGENT_DIR is set, serves <dir>/<pid>.sock from a daemon thread. A client
+#      sends one line, "collect" or "peek", and gets one JSON line back:
+#        {"pid": 123, "rss_bytes": …, "collected": 40000, "gc_objects": …, "gc_collections": [g0, g1, g2]}
+#
+# It must never break the target: every failure is swallowed, and the target runs as without it.
+# It imports neither threading nor anything heavy (gevent must be able to patch threading after
+# us); its thread is a raw _thread, which never holds up interpreter exit.
+
+
+def _chain():
+    """Run the next sitecustomize on sys.path, the one this file shadows."""
+    import importlib.machinery
+    import importlib.util
+    import os
+    import sys
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    rest = [p for p in sys.path if os.path.abspath(p or os.curdir) != here]
+    spec = importlib.machinery.PathFinder.find_spec("sitecustomize", rest)
+    if spec is None or spec.loader is None:
+        return
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+
+def _rss_bytes():
+    import os
+
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _answer(command):
+    import gc
+    import json
+    import os
+
+    reply = {"pid": os.getpid()}
+    if command == "collect":
+        # The whole of it: CPython's reference counting has already freed everything not caught
+        # in a reference cycle; gc.collect() (all generations) frees the cycles.
+        reply["collected"] = gc.collect()
+    elif command != "peek":
+        reply["error"] = "unknown command"
+        return json.dumps(reply)
+    reply["rss_bytes"] = _rss_bytes()
+    reply["gc_objects"] = len(gc.get_objects())
+    reply["gc_collections"] = [s.get("collections", 0) for s in gc.get_stats()]
+    return json.dumps(reply)
+
+
+def _serve_forever(server):
+    while True:
+        try:
+            conn, _ = server.accept()
+        except OSError:
+            return  # the socket was closed (after a fork, in the child)
+        try:
+            conn.settimeout(5)
+            data = b""
+            while b"\n" not in data and len(data) < 256:
+                chunk = conn.recv(256)
+                if not chunk:
+                    break
+                data += chunk
+            conn.sendall((_answer(data.decode("ascii", "replace").strip()) + "\n").encode())
+        except Exception:
+            pass
+        finally:
+            try:
+                conn.close()
+            except Exception:
+                pass
+
+
+_server = None
+
+
+def _start(folder):
+    """Listen on <folder>/<pid>.sock and answer from a daemon thread."""
+    import _thread
+    import atexit
+    import os
+    import socket
+
+    global _server
+    if _server is not None:  # inherited through fork: the parent's socket, not ours to serve
+        try:
+            _server.close()
+        except Exception:
+            pass
+        _server = None
+    pid = os.getpid()
+    path = os.path.join(folder, "%d.sock" % pid)
+    try:
+        os.unlink(path)  # a pid reused from an earlier run
+    except OSError:
+        pass
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(4)
+    _server = server
+
+    def remove():
+        if os.getpid() == pid:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+
+    atexit.register(remove)
+    _thread.start_new_thread(_serve_forever, (server,))
+
+
+def _main():
+    import os
+
+    try:
+        _chain()
+    except Exception:
+        pass
+    folder = os.environ.get("HEAPGATE_PY_AGENT_DIR")
+    if not folder:
+        return
+
+    def start():
+        try:
+            _start(folder)
+        except Exception:
+            pass
+
+    start()
+    # A forked worker (gunicorn, multiprocessing's fork) has no thread of ours: serve again, as itself.
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=start)
+
+
+try:
+    _main()
+except Exception:
+    pass
