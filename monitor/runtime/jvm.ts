@@ -2,19 +2,21 @@
 // service. jcmd attaches (a SIGQUIT makes the target open /tmp/.java_pid<pid>; same user and
 // same /tmp needed — root can attach to anything), then runs diagnostic commands in the target:
 //
-//   jcmd <pid> -f <file>          one attach for both commands in the file:
-//     GC.run                      System.gc(): a full, stop-the-world collection
-//     GC.heap_info                the heap after it: "used" per generation, metaspace
+//   jcmd <pid> -f jcmd-collect.txt    one attach for both commands in that file:
+//     GC.run                          a full, stop-the-world collection
+//     GC.heap_info                    the heap after it: "used" per generation, metaspace
 //
-// (-f needs a file it can open: /dev/stdin would be a socket, which is what Node gives a child's stdin.)
+// The file ships beside this module: -f needs a path it can open (Node gives a child's stdin as a
+// socket, which /dev/stdin cannot open), and a file of our own needs no temp folder. It holds no
+// comments: jcmd would send each "#" line to the target as a command of its own.
 //
 // An attach costs tenths of a second, nearly all of it jcmd's own JVM starting, so readings are
 // made at settle time only. `peek` is cheap only when an Actuator endpoint stands beside it.
 import { execa } from 'execa';
-import { access, constants, mkdtemp, readlink, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { access, constants, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { ROOT } from '../../model/paths.js';
 import { readStatus } from '../sources/proc.js';
 import { DEFAULT_COLLECT_TIMEOUT_MS, oneLine, type RuntimeReader, type RuntimeReading } from './types.js';
 
@@ -106,6 +108,8 @@ export async function findJcmd(pid: number, env: NodeJS.ProcessEnv = process.env
 // jcmd is itself a Java program: with a serial GC and the C1 compiler alone it starts on two
 // thirds of the default's CPU (0.19 s instead of 0.29 s here), and no perf-data file of its own.
 const JCMD_JVM_FLAGS = ['-J-XX:+UseSerialGC', '-J-XX:TieredStopAtLevel=1', '-J-XX:-UsePerfData'];
+/** GC.run, then GC.heap_info (in the source tree: tsc does not copy it into dist/). */
+const COLLECT_COMMANDS = path.join(ROOT, 'monitor', 'runtime', 'jcmd-collect.txt');
 // Options variables in heapgate's environment would be picked up by jcmd's JVM (and printed).
 const JVM_OPTION_VARS = new Set(['JAVA_TOOL_OPTIONS', 'JDK_JAVA_OPTIONS', '_JAVA_OPTIONS']);
 
@@ -122,15 +126,13 @@ class JcmdReader implements RuntimeReader {
   constructor(
     readonly pid: number,
     private readonly jcmd: string,
-    /** A temporary folder holding `commands`: the forced GC, then GC.heap_info. */
-    private readonly dir: string,
     private readonly timeoutMs: number,
     private readonly peekFn: (() => Promise<RuntimeReading | null>) | undefined,
   ) {}
 
   async collect(signal?: AbortSignal): Promise<RuntimeReading> {
     const start = performance.now();
-    const out = await runJcmd(this.jcmd, this.pid, ['-f', path.join(this.dir, 'commands')], this.timeoutMs, signal);
+    const out = await runJcmd(this.jcmd, this.pid, ['-f', COLLECT_COMMANDS], this.timeoutMs, signal);
     const heap = parseHeapInfo(out);
     const status = await readStatus(this.pid);
     const extra: Record<string, number> = {};
@@ -145,8 +147,7 @@ class JcmdReader implements RuntimeReader {
   }
 
   async close(): Promise<void> {
-    // Nothing else held: every reading is its own attach.
-    await rm(this.dir, { recursive: true, force: true });
+    // Nothing held: every reading is its own attach.
   }
 }
 
@@ -182,7 +183,5 @@ async function runJcmd(jcmd: string, pid: number, args: string[], timeoutMs: num
 export async function openJcmdReader(pid: number, opts: JcmdReaderOptions): Promise<RuntimeReader> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_COLLECT_TIMEOUT_MS;
   await runJcmd(opts.jcmd, pid, ['VM.version'], timeoutMs);
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'heapgate-jcmd-'));
-  await writeFile(path.join(dir, 'commands'), 'GC.run\nGC.heap_info\n');
-  return new JcmdReader(pid, opts.jcmd, dir, timeoutMs, opts.peek);
+  return new JcmdReader(pid, opts.jcmd, timeoutMs, opts.peek);
 }
