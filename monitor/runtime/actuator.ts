@@ -6,7 +6,7 @@
 //   GET <base>/actuator/metrics/jvm.memory.used?tag=area:heap
 //   {"name":"jvm.memory.used","baseUnit":"bytes","measurements":[{"statistic":"VALUE","value":1.23E8}],…}
 import { performance } from 'node:perf_hooks';
-import type { RuntimeReader, RuntimeReading } from './types.js';
+import { threadsOf, type RuntimeReader, type RuntimeReading } from './types.js';
 
 const PROBE_TIMEOUT_MS = 2_000;
 
@@ -54,15 +54,19 @@ export async function probeActuator(baseUrl: string): Promise<boolean> {
   }
 }
 
-/** Heap used now, plus non-heap (metaspace, code cache) and live threads, from Actuator. */
-export async function readActuator(baseUrl: string, signal: AbortSignal = AbortSignal.timeout(PROBE_TIMEOUT_MS)): Promise<RuntimeReading> {
+/** Heap used now and non-heap (metaspace, code cache) from Actuator; threads of `pid` from /proc. */
+export async function readActuator(
+  baseUrl: string,
+  pid: number,
+  signal: AbortSignal = AbortSignal.timeout(PROBE_TIMEOUT_MS),
+): Promise<RuntimeReading> {
   const start = performance.now();
   const [heap, nonHeap, threads] = await Promise.all([
     readMetric(baseUrl, 'jvm.memory.used', ['area:heap'], signal),
     readMetric(baseUrl, 'jvm.memory.used', ['area:nonheap'], signal),
-    readMetric(baseUrl, 'jvm.threads.live', [], signal),
+    threadsOf(pid),
   ]);
-  return { heapBytes: heap, extra: { nonheap_bytes: nonHeap, threads }, durationMs: performance.now() - start };
+  return { heapBytes: heap, extra: { nonheap_bytes: nonHeap, ...threads }, durationMs: performance.now() - start };
 }
 
 /** A reader for a JVM jcmd cannot reach: Actuator's figures, taken without a forced GC. */
@@ -70,8 +74,8 @@ export function actuatorReader(pid: number, baseUrl: string): RuntimeReader {
   return {
     method: 'actuator',
     pid,
-    collect: (signal) => readActuator(baseUrl, signal),
-    peek: () => readActuator(baseUrl),
+    collect: (signal) => readActuator(baseUrl, pid, signal),
+    peek: () => readActuator(baseUrl, pid),
     close: async () => {},
   };
 }

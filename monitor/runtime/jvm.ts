@@ -17,8 +17,7 @@ import { access, constants, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ROOT } from '../../model/paths.js';
-import { readStatus } from '../sources/proc.js';
-import { DEFAULT_COLLECT_TIMEOUT_MS, oneLine, type RuntimeReader, type RuntimeReading } from './types.js';
+import { DEFAULT_COLLECT_TIMEOUT_MS, oneLine, threadsOf, type RuntimeReader, type RuntimeReading } from './types.js';
 
 // --- GC.heap_info ----------------------------------------------------------------------------
 
@@ -134,11 +133,9 @@ class JcmdReader implements RuntimeReader {
     const start = performance.now();
     const out = await runJcmd(this.jcmd, this.pid, ['-f', COLLECT_COMMANDS], this.timeoutMs, signal);
     const heap = parseHeapInfo(out);
-    const status = await readStatus(this.pid);
-    const extra: Record<string, number> = {};
+    const extra: Record<string, number> = await threadsOf(this.pid);
     if (heap.committedBytes !== null) extra.heap_committed_bytes = heap.committedBytes;
     if (heap.metaspaceBytes !== null) extra.metaspace_bytes = heap.metaspaceBytes;
-    if (status) extra.threads = status.threads;
     return { heapBytes: heap.usedBytes, extra, durationMs: performance.now() - start };
   }
 

@@ -17,7 +17,7 @@
 import CDP from 'chrome-remote-interface';
 import { readFile, readdir, readlink } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_COLLECT_TIMEOUT_MS, oneLine, type RuntimeReader, type RuntimeReading } from './types.js';
+import { DEFAULT_COLLECT_TIMEOUT_MS, oneLine, threadsOf, type RuntimeReader, type RuntimeReading } from './types.js';
 
 const INSPECT_FLAG = '--inspect=127.0.0.1:0';
 const PROBE_TIMEOUT_MS = 1_000;
@@ -236,6 +236,7 @@ class InspectorReader implements RuntimeReader {
         heap_total_bytes: m.heapTotal,
         external_bytes: m.external,
         array_buffers_bytes: m.arrayBuffers,
+        ...(await threadsOf(this.pid)),
       },
       durationMs: performance.now() - start,
     };

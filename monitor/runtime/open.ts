@@ -19,7 +19,7 @@ async function openJvm(proc: RuntimeProcess, opts: OpenOptions): Promise<OpenRes
   let why: string;
   if (jcmd) {
     try {
-      const peek = actuator && baseUrl ? () => readActuator(baseUrl) : undefined;
+      const peek = actuator && baseUrl ? () => readActuator(baseUrl, proc.pid) : undefined;
       return { reader: await openJcmdReader(proc.pid, { jcmd, timeoutMs: opts.timeoutMs, peek }) };
     } catch (e) {
       // e.g. "jcmd 123: Unable to open socket file /tmp/.java_pid123: target process 123 doesn't respond…"

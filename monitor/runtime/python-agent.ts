@@ -12,8 +12,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ROOT } from '../../model/paths.js';
-import { readStatus } from '../sources/proc.js';
-import { DEFAULT_COLLECT_TIMEOUT_MS, oneLine, type RuntimeReader, type RuntimeReading } from './types.js';
+import { DEFAULT_COLLECT_TIMEOUT_MS, oneLine, threadsOf, type RuntimeReader, type RuntimeReading } from './types.js';
 
 /** The agent's folder in the source tree (tsc does not copy .py files into dist/). */
 export const PYTHON_AGENT_DIR = path.join(ROOT, 'monitor', 'runtime', 'python-agent');
@@ -85,13 +84,12 @@ class PythonAgentReader implements RuntimeReader {
   private async read(command: 'collect' | 'peek', signal?: AbortSignal): Promise<RuntimeReading> {
     const start = performance.now();
     const reply = await askAgent(this.socketPath, command, this.timeoutMs, signal);
-    const status = await readStatus(this.pid);
     const extra: Record<string, number> = {
       gc_objects: reply.gc_objects,
       gc_collections: reply.gc_collections.reduce((a, b) => a + b, 0),
+      ...(await threadsOf(this.pid)),
     };
     if (reply.collected !== undefined) extra.gc_collected = reply.collected;
-    if (status) extra.threads = status.threads;
     return { heapBytes: reply.rss_bytes, extra, durationMs: performance.now() - start };
   }
 

@@ -1,6 +1,7 @@
 // What every runtime reader offers the protocol: force a full collection inside the target, then
 // read what is still alive. A reading taken any other way (RSS, a metrics endpoint with no GC in
 // front of it) is not a post-GC reading, and `method` says which way it was taken.
+import { readStatus } from '../sources/proc.js';
 
 /** Runtimes heapgate can collect in; anything else is judged on RSS. */
 export type RuntimeKind = 'jvm' | 'node' | 'cpython';
@@ -52,6 +53,15 @@ export interface OpenOptions {
 }
 
 export const DEFAULT_COLLECT_TIMEOUT_MS = 30_000;
+
+/**
+ * `{ threads }` of the target from /proc (every thread the kernel runs for it, GC and JIT ones
+ * too), so the column means the same whichever method read the heap; {} once it is gone.
+ */
+export async function threadsOf(pid: number): Promise<{ threads?: number }> {
+  const status = await readStatus(pid);
+  return status ? { threads: status.threads } : {};
+}
 
 /** A one-line message from anything thrown (first line only, so a Java stack trace stays out). */
 export function oneLine(e: unknown): string {

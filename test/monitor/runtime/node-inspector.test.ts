@@ -98,6 +98,7 @@ describe('the inspector of a real node process', () => {
     try {
       assert.equal(reader.method, 'inspector');
       const base = await reader.collect();
+      assert.ok(base.extra.threads! > 3, `threads ${base.extra.threads}`); // main, libuv pool, V8 platform, inspector
 
       await node.command('retain-heap 64');
       const heap = await reader.collect();
