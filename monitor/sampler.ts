@@ -1,19 +1,24 @@
-// The sidecar sampler: on a steady clock, read the target's /proc tree, scrape its metrics
-// endpoint and measure the watched folders and files side by side, and stream each reading to
-// samples.csv tagged with the current phase.
+// The sidecar sampler: on a steady clock, read every source — the target's /proc tree, its
+// metrics endpoint, the watched folders and files, any extra source — into one row, and stream
+// each row to samples.csv tagged with the current phase. The sources sit behind one interface
+// (sources/source.ts), each with its own columns and failure state; the sampler itself keeps
+// time, phases, listeners, annotations and the CSV.
 //
 // It outlives its target on purpose: when the process dies (OOM kill, crash), rows keep coming
 // with alive=0 and empty process values, so the CSV shows when it died and what memory looked like
-// just before — the one thing a crashed run must not lose. Disk values keep being read after the
-// death: files outlive processes, and what the target left behind is the point of watching them.
-// Nothing in a tick throws.
+// just before — the one thing a crashed run must not lose. 'disk' sources keep being read after
+// the death: files outlive processes, and what the target left behind is the point of watching
+// them. Nothing in a tick throws.
 import { performance } from 'node:perf_hooks';
-import { DISK_COLUMN, PROC_COLUMNS, type DiskWatch, type Sample, type SamplerStats, type TargetExit } from '../model/types.js';
+import { EXIT, HeapgateError } from '../model/errors.js';
+import { SAMPLE_HEAD_COLUMNS, type DiskWatch, type Sample, type SamplerStats, type TargetExit } from '../model/types.js';
 import { startSteadyClock, type SteadyClock } from './clock.js';
 import { createSamplesWriter, type SamplesWriter } from './samples-csv.js';
-import { checkDiskWatch, readDirUsage, readFileSize } from './sources/disk.js';
-import { readProcTree } from './sources/proc.js';
-import { MAX_PROM_COLUMNS, scrapePrometheus, type SeriesFilter } from './sources/prometheus.js';
+import { DiskSource } from './sources/disk-source.js';
+import { errorMessage, FailureStreak } from './sources/failure-streak.js';
+import { ProcSource } from './sources/proc-source.js';
+import { PrometheusSource } from './sources/prometheus-source.js';
+import type { ReadResult, SampleSource, SampleValues, SourceContext, Tick } from './sources/source.js';
 
 export interface SamplerOptions {
   /** Root of the process tree to sample. */
@@ -36,6 +41,13 @@ export interface SamplerOptions {
    * that does not exist (yet) reads as empty cells. Names must be unique per kind (USAGE error).
    */
   watch?: { dirs: readonly DiskWatch[]; files: readonly DiskWatch[] };
+  /** More sources, read on every tick beside the built-in ones; their columns follow the series'. */
+  sources?: readonly SampleSource[];
+  /**
+   * Columns filled only through annotate(), last in the CSV, in this order. A name that another
+   * column already has is a USAGE error.
+   */
+  annotationColumns?: readonly string[];
 }
 
 export type SampleListener = (sample: Sample) => void;
@@ -49,11 +61,20 @@ export interface ExitReport {
   phase?: string | null;
 }
 
-/** One scrape at start may take this long; later scrapes get less than an interval. */
-const DISCOVERY_TIMEOUT_MS = 2000;
-const MAX_SCRAPE_TIMEOUT_MS = 2000;
 /** Warnings are for people; past this many, the rest are counted, not kept. */
 const MAX_WARNINGS = 50;
+
+/** A source, with a guard in case it breaks its promise never to reject (a lost row would hide a crash). */
+interface Reader {
+  source: SampleSource;
+  guard: FailureStreak;
+}
+
+/** Values given to annotate(), waiting for their row. */
+interface Annotation {
+  fromS: number;
+  values: Record<string, number>;
+}
 
 export class Sampler {
   readonly pid: number;
@@ -64,31 +85,27 @@ export class Sampler {
 
   #phase: string;
   #state: 'idle' | 'starting' | 'running' | 'stopped' = 'idle';
-  /** PROC_COLUMNS, then the disk columns; the series columns are added by start(). */
-  #columns: string[];
-  readonly #fixedColumns: readonly string[];
-  #seriesColumns: string[] = [];
-  #seriesSet = new Set<string>();
-  #writer: SamplesWriter | null = null;
+  /** /proc, the watched paths, the Prometheus series, then the extra sources, in column order. */
+  readonly #readers: readonly Reader[];
+  readonly #annotationColumns: readonly string[];
+  #pending: Annotation[] = [];
+  /** Every source's columns, then the annotation columns; final once start() resolved. */
+  #columns: readonly string[];
+  #started: Promise<void> | null = null;
+  /** Set when ticking begins: the CSV, and where time and CPU are counted from. */
+  #run: { writer: SamplesWriter; t0: number; cpu0: NodeJS.CpuUsage } | null = null;
   #clock: SteadyClock | null = null;
-  #t0 = 0;
-  #cpu0: NodeJS.CpuUsage | null = null;
   #stopping: Promise<SamplerStats> | null = null;
   #listeners = new Set<SampleListener>();
   #latest: Sample | null = null;
   #warnings: string[] = [];
   #droppedWarnings = 0;
-  /** Once the root is gone it stays gone: its pid may be reused by an unrelated process. */
-  #dead = false;
-  #deathSeen: { elapsedS: number; phase: string } | null = null;
+  /**
+   * When the root was first found gone (or markExit said so). Once gone it stays gone: its pid
+   * may be reused by an unrelated process.
+   */
+  #death: { elapsedS: number; phase: string } | null = null;
   #exit: TargetExit | null = null;
-  #procFailing = false;
-  #scrapeFailing = false;
-  /** Per watched path: whether its reads are failing now (warned once per streak), and whether it was ever found. */
-  readonly #diskFailing = new Set<string>();
-  readonly #diskSeen = new Set<string>();
-  readonly #include: SeriesFilter | undefined;
-  readonly #discoveryWaitMs: number;
 
   constructor(options: SamplerOptions) {
     if (!Number.isInteger(options.pid) || options.pid <= 0) throw new RangeError(`invalid pid ${options.pid}`);
@@ -97,79 +114,73 @@ export class Sampler {
     this.intervalMs = options.intervalMs;
     this.csvPath = options.csvPath;
     this.metricsUrl = options.metricsUrl ?? null;
-    this.#include = options.include;
     this.#phase = options.initialPhase ?? 'startup';
-    this.#discoveryWaitMs = options.discoveryWaitMs ?? 0;
     this.watch = {
       dirs: [...(options.watch?.dirs ?? [])].map((w) => ({ ...w })),
       files: [...(options.watch?.files ?? [])].map((w) => ({ ...w })),
     };
-    checkDiskWatch(this.watch);
-    this.#fixedColumns = [
-      ...PROC_COLUMNS,
-      ...this.watch.dirs.flatMap((w) => [DISK_COLUMN.dirBytes(w.name), DISK_COLUMN.dirFiles(w.name)]),
-      ...this.watch.files.map((w) => DISK_COLUMN.fileBytes(w.name)),
-    ];
-    this.#columns = [...this.#fixedColumns];
+    const sources: SampleSource[] = [new ProcSource(this.pid)];
+    if (this.watch.dirs.length || this.watch.files.length) sources.push(new DiskSource(this.watch));
+    if (this.metricsUrl) {
+      sources.push(
+        new PrometheusSource(this.metricsUrl, {
+          ...(options.include ? { include: options.include } : {}),
+          ...(options.discoveryWaitMs !== undefined ? { discoveryWaitMs: options.discoveryWaitMs } : {}),
+        }),
+      );
+    }
+    sources.push(...(options.sources ?? []));
+    this.#readers = sources.map((source) => ({ source, guard: new FailureStreak() }));
+    this.#annotationColumns = [...(options.annotationColumns ?? [])];
+    checkColumnOwners([
+      ["samples.csv's head", SAMPLE_HEAD_COLUMNS],
+      ...this.#readers.map((r): [string, readonly string[]] => [`source ${r.source.name}`, r.source.columns()]),
+      ['annotationColumns', this.#annotationColumns],
+    ]);
+    this.#columns = this.#allColumns();
+  }
+
+  #allColumns(): string[] {
+    return [...this.#readers.flatMap((r) => r.source.columns()), ...this.#annotationColumns];
+  }
+
+  #context(): SourceContext {
+    return { intervalMs: this.intervalMs, warn: (line) => this.#warn(line) };
   }
 
   /**
-   * Discover the metric columns, open the CSV and start ticking (the first row is taken at once).
+   * Start the sources, open the CSV and start ticking (the first row is taken at once).
    *
    * Columns are fixed here, because a CSV header cannot grow: PROC_COLUMNS, then two columns per
    * watched folder (bytes, files) and one per watched file, in the order given, then every series
-   * the first scrape returned (after the include filter), sorted, at most MAX_PROM_COLUMNS. A series
-   * that appears only later (a lazily created metric) is ignored for the rest of the run; one that
-   * disappears reads as empty cells. If the endpoint does not answer, the run goes on with the
-   * /proc columns only and a warning says so.
+   * the first scrape returned (after the include filter), sorted, at most MAX_PROM_COLUMNS, then
+   * the extra sources' columns, then the annotation columns. If the metrics endpoint does not
+   * answer, the run goes on without its columns and a warning says so.
    */
   async start(): Promise<void> {
     if (this.#state !== 'idle') throw new Error('Sampler.start() may be called once');
     this.#state = 'starting';
-    if (this.metricsUrl) this.#seriesColumns = await this.#discoverSeries(this.metricsUrl);
-    if (this.#stopping) return; // stop() came while we were discovering: never start
-    this.#seriesSet = new Set(this.#seriesColumns);
-    this.#columns = [...this.#fixedColumns, ...this.#seriesColumns];
-    this.#writer = createSamplesWriter(this.csvPath, this.#columns);
-    this.#t0 = performance.now();
-    this.#cpu0 = process.cpuUsage();
+    this.#started = this.#startSources();
+    await this.#started;
+    if (this.#stopping) return; // stop() came while the sources were starting: never tick
+    this.#columns = this.#allColumns();
+    this.#run = { writer: createSamplesWriter(this.csvPath, this.#columns), t0: performance.now(), cpu0: process.cpuUsage() };
     this.#state = 'running';
     this.#clock = startSteadyClock(this.intervalMs, () => this.#tick());
   }
 
-  async #discoverSeries(url: string): Promise<string[]> {
-    const deadline = performance.now() + this.#discoveryWaitMs;
-    for (;;) {
-      const remaining = deadline - performance.now();
-      try {
-        const series = await scrapePrometheus(url, {
-          timeoutMs: Math.max(100, Math.min(DISCOVERY_TIMEOUT_MS, remaining > 0 ? remaining : DISCOVERY_TIMEOUT_MS)),
-          ...(this.#include ? { include: this.#include } : {}),
-        });
-        // A series named like one of our own columns would make the header hold it twice.
-        const fixed = new Set(this.#fixedColumns);
-        const clashing = [...series.keys()].filter((k) => fixed.has(k)).sort();
-        if (clashing.length) {
-          this.#warn(`metrics endpoint ${url} exposes ${clashing.join(', ')}, named like heapgate's own columns; left out`);
-        }
-        const keys = [...series.keys()].filter((k) => !fixed.has(k)).sort();
-        if (keys.length === 0) {
-          this.#warn(`metrics endpoint ${url} exposes no series matching the filter; sampling /proc columns only`);
-        } else if (keys.length > MAX_PROM_COLUMNS) {
-          this.#warn(
-            `metrics endpoint ${url} exposes ${keys.length} matching series; keeping the first ${MAX_PROM_COLUMNS} by name`,
-          );
-        }
-        return keys.slice(0, MAX_PROM_COLUMNS);
-      } catch (e) {
-        if (performance.now() + 100 < deadline) {
-          await new Promise((r) => setTimeout(r, 100));
-          continue;
-        }
-        this.#warn(`metrics endpoint did not answer at start (${message(e)}); sampling /proc columns only`);
-        return [];
-      }
-    }
+  /** Start every source at once; each is told the columns the others hold so it can avoid them. */
+  async #startSources(): Promise<void> {
+    await Promise.all(
+      this.#readers.map(async (reader) => {
+        const taken = new Set([
+          ...SAMPLE_HEAD_COLUMNS,
+          ...this.#readers.filter((r) => r !== reader).flatMap((r) => r.source.columns()),
+          ...this.#annotationColumns,
+        ]);
+        await reader.source.start?.({ ...this.#context(), taken });
+      }),
+    );
   }
 
   /** One reading. Never rejects: every failure becomes empty cells (and a warning once). */
@@ -178,106 +189,81 @@ export class Sampler {
     // Rounded to what the CSV keeps, so a row seen live equals the same row read back later.
     const elapsedS = Math.round(this.elapsedS() * 1000) / 1000;
     const phase = this.#phase;
-    const values: Record<string, number | null> = {};
+    const values: SampleValues = {};
     for (const c of this.#columns) values[c] = null;
-    // The process and the disk are read concurrently into the same row; the disk also after death.
-    const [alive] = await Promise.all([
-      this.#dead ? false : this.#readTarget(values, elapsedS, phase),
-      this.#readDisk(values, elapsedS),
-    ]);
+    const wasAlive = this.#death === null;
+    // Every source reads concurrently into the same row; a process source only while the target lives.
+    const reads = await Promise.all(
+      this.#readers.filter((r) => wasAlive || r.source.kind !== 'process').map((r) => this.#read(r, values, elapsedS, phase)),
+    );
+    const alive = wasAlive && !reads.some((r) => r.result?.alive === false);
+    if (!alive) this.#death ??= { elapsedS, phase };
+    for (const { reader, lines } of reads) {
+      if (!alive && reader.source.kind === 'process') {
+        // Found gone on this tick: a process source's failure is the death itself, not a fault,
+        // and a value it did read came from a process that is no more.
+        for (const c of reader.source.columns()) values[c] = null;
+      } else {
+        for (const line of lines) this.#warn(line);
+      }
+    }
+    this.#takeAnnotations(values, elapsedS);
 
     const sample: Sample = { ts, elapsedS, phase, alive, values };
-    this.#writer!.write(sample);
+    this.#run!.writer.write(sample);
     this.#latest = sample;
     for (const listener of this.#listeners) {
       try {
         listener(sample);
       } catch (e) {
-        this.#warn(`a sample listener threw: ${message(e)}`);
+        this.#warn(`a sample listener threw: ${errorMessage(e)}`);
       }
     }
+  }
+
+  /** One source's reading of a tick, with the lines it wants told (held until the tick knows whether the target died). */
+  async #read(reader: Reader, values: SampleValues, elapsedS: number, phase: string) {
+    const lines: string[] = [];
+    const tick: Tick = { intervalMs: this.intervalMs, elapsedS, phase, warn: (line) => lines.push(line) };
+    const got = await reader.guard.attempt<ReadResult | void>(
+      () => reader.source.read(values, tick),
+      tick.warn,
+      (why) => `source ${reader.source.name} failed at ${elapsedS.toFixed(3)} s: ${why}`,
+    );
+    return { reader, result: got?.value, lines };
   }
 
   /**
-   * Read /proc and scrape the metrics endpoint into `values`; resolves with whether the target
-   * still exists, and marks it dead when /proc says it is gone.
+   * Put into `values` every annotation due by this row. Taken when the row is written, not when
+   * its tick began, so the row is the same one a listener waiting for `elapsed_s >= fromS` gets.
    */
-  async #readTarget(values: Record<string, number | null>, elapsedS: number, phase: string): Promise<boolean> {
-    let alive = false;
-    const scrapeTimeoutMs = Math.min(MAX_SCRAPE_TIMEOUT_MS, Math.max(1, Math.floor(this.intervalMs * 0.8)));
-    const [proc, series] = await Promise.all([
-      readProcTree(this.pid).then(
-        (reading) => ({ ok: true as const, reading }),
-        (error: unknown) => ({ ok: false as const, error }),
-      ),
-      this.metricsUrl && this.#seriesColumns.length
-        ? scrapePrometheus(this.metricsUrl, {
-            timeoutMs: scrapeTimeoutMs,
-            include: (key) => this.#seriesSet.has(key),
-          }).then(
-            (map) => ({ ok: true as const, map }),
-            (error: unknown) => ({ ok: false as const, error }),
-          )
-        : null,
-    ]);
-
-    if (proc.ok && proc.reading === null) {
-      this.#dead = true;
-      this.#deathSeen ??= { elapsedS, phase };
-    } else {
-      // A read that failed for another reason (EMFILE, …) says nothing about death: alive, unknown values.
-      alive = true;
-      if (proc.ok) {
-        Object.assign(values, proc.reading);
-        this.#procFailing = false;
-      } else if (!this.#procFailing) {
-        this.#procFailing = true;
-        this.#warn(`reading /proc for pid ${this.pid} failed at ${elapsedS.toFixed(3)} s: ${message(proc.error)}`);
-      }
-      if (series?.ok) {
-        for (const [key, v] of series.map) if (this.#seriesSet.has(key)) values[key] = Number.isFinite(v) ? v : null;
-        this.#scrapeFailing = false;
-      } else if (series && !this.#scrapeFailing) {
-        this.#scrapeFailing = true;
-        this.#warn(`metrics scrape failed at ${elapsedS.toFixed(3)} s (phase ${phase}): ${message(series.error)}`);
-      }
-    }
-    return alive;
+  #takeAnnotations(values: SampleValues, elapsedS: number): void {
+    const due = this.#pending.filter((a) => a.fromS <= elapsedS);
+    if (due.length === 0) return;
+    this.#pending = this.#pending.filter((a) => a.fromS > elapsedS);
+    for (const a of due) Object.assign(values, a.values);
   }
 
   /**
-   * Measure every watched folder and file into `values`, concurrently. An absent path is empty
-   * cells and no warning (a folder the app has not created yet is data, not a fault); any other
-   * failure is empty cells and a warning, once per streak of failures of that path.
+   * Values for annotation columns (SamplerOptions.annotationColumns), written into one row only;
+   * every other row leaves those cells empty. E.g. the heap a runtime reader found after a forced
+   * GC, which no source can read on a tick.
+   *
+   * Returns the sampler time of this call: the values go into the first row written from now on
+   * whose elapsed_s is at or after it — the very row a listener waiting for the first row at or
+   * after that time is given. Values given twice before their row: the later one wins.
+   * Throws RangeError for a column that was not declared, or a value that is not a finite number.
    */
-  async #readDisk(values: Record<string, number | null>, elapsedS: number): Promise<void> {
-    await Promise.all([
-      ...this.watch.dirs.map(async (w) => {
-        const usage = await this.#readWatched('folder', w, elapsedS, () => readDirUsage(w.path));
-        values[DISK_COLUMN.dirBytes(w.name)] = usage?.bytes ?? null;
-        values[DISK_COLUMN.dirFiles(w.name)] = usage?.files ?? null;
-      }),
-      ...this.watch.files.map(async (w) => {
-        values[DISK_COLUMN.fileBytes(w.name)] = await this.#readWatched('file', w, elapsedS, () => readFileSize(w.path));
-      }),
-    ]);
-  }
-
-  /** One watched path's reading; never rejects. */
-  async #readWatched<T>(kind: 'folder' | 'file', w: DiskWatch, elapsedS: number, read: () => Promise<T | null>): Promise<T | null> {
-    const key = `${kind} ${w.name}`;
-    try {
-      const value = await read();
-      this.#diskFailing.delete(key);
-      if (value !== null) this.#diskSeen.add(key);
-      return value;
-    } catch (e) {
-      if (!this.#diskFailing.has(key)) {
-        this.#diskFailing.add(key);
-        this.#warn(`reading watched ${kind} ${w.name} (${w.path}) failed at ${elapsedS.toFixed(3)} s: ${message(e)}`);
+  annotate(values: Readonly<Record<string, number>>): number {
+    for (const [column, value] of Object.entries(values)) {
+      if (!this.#annotationColumns.includes(column)) {
+        throw new RangeError(`"${column}" is not an annotation column (declared: ${this.#annotationColumns.join(', ') || 'none'})`);
       }
-      return null;
+      if (!Number.isFinite(value)) throw new RangeError(`annotation ${column} must be a finite number, got ${value}`);
     }
+    const fromS = this.elapsedS();
+    this.#pending.push({ fromS, values: { ...values } });
+    return fromS;
   }
 
   /** Tag rows from the next tick on with `phase`. */
@@ -301,7 +287,7 @@ export class Sampler {
 
   /** Seconds since sampling started on the monotonic clock (the `elapsed_s` of a row taken now). */
   elapsedS(): number {
-    return this.#state === 'idle' || this.#state === 'starting' ? 0 : (performance.now() - this.#t0) / 1000;
+    return this.#run ? (performance.now() - this.#run.t0) / 1000 : 0;
   }
 
   /**
@@ -310,9 +296,7 @@ export class Sampler {
    * now. The pid is not read again afterwards: it may already belong to another process.
    */
   markExit(report: ExitReport): void {
-    this.#dead = true;
-    const seen = this.#deathSeen ?? { elapsedS: this.elapsedS(), phase: this.#phase };
-    this.#deathSeen = seen;
+    const seen = (this.#death ??= { elapsedS: this.elapsedS(), phase: this.#phase });
     this.#exit = {
       code: report.code ?? null,
       signal: report.signal ?? null,
@@ -329,7 +313,7 @@ export class Sampler {
 
   /** Whether a tick has found the target gone (or markExit said so). */
   get targetGone(): boolean {
-    return this.#dead;
+    return this.#death !== null;
   }
 
   /** The value columns of the CSV (after the fixed head columns); final once start() resolved. */
@@ -339,7 +323,7 @@ export class Sampler {
 
   /** Rows written so far. */
   get rows(): number {
-    return this.#writer?.rows ?? 0;
+    return this.#run?.writer.rows ?? 0;
   }
 
   /** Things a person should know about this run's sampling, one line each. */
@@ -350,9 +334,9 @@ export class Sampler {
   }
 
   /**
-   * Stop ticking (waiting for a running tick), flush and close the CSV. Idempotent.
-   * cpuUserMs/cpuSystemMs are this whole process's CPU time (process.cpuUsage) while sampling —
-   * the sampler's overhead, plus anything else the process did meanwhile — over wallMs.
+   * Stop ticking (waiting for a running tick), flush and close the CSV, stop the sources.
+   * Idempotent. cpuUserMs/cpuSystemMs are this whole process's CPU time (process.cpuUsage) while
+   * sampling — the sampler's overhead, plus anything else the process did meanwhile — over wallMs.
    */
   stop(): Promise<SamplerStats> {
     this.#stopping ??= this.#stop();
@@ -360,26 +344,25 @@ export class Sampler {
   }
 
   async #stop(): Promise<SamplerStats> {
-    if (this.#state !== 'running') {
+    const wasIdle = this.#state === 'idle';
+    // Sources are stopped only after their start settled; start() then sees #stopping and never ticks.
+    if (this.#state === 'starting') await this.#started!.catch(() => undefined);
+    const run = this.#run;
+    if (this.#state !== 'running' || !run) {
       this.#state = 'stopped';
+      if (!wasIdle) await this.#stopSources();
       return { ticks: 0, missedTicks: 0, cpuUserMs: 0, cpuSystemMs: 0, wallMs: 0 };
     }
     await this.#clock!.stop();
-    const cpu = process.cpuUsage(this.#cpu0!);
-    const wallMs = performance.now() - this.#t0;
+    const cpu = process.cpuUsage(run.cpu0);
+    const wallMs = performance.now() - run.t0;
     this.#state = 'stopped';
-    await this.#writer!.close();
     const clock = this.#clock!.stats();
-    if (clock.failedTicks) this.#warn(`${clock.failedTicks} ticks failed: ${message(clock.lastError)}`);
-    // An absent path is not worth a warning on a tick (it may appear later), but one that never
-    // appeared is most likely a wrong path, and its columns would be empty with no word why.
-    for (const [kind, list] of [['folder', this.watch.dirs], ['file', this.watch.files]] as const) {
-      for (const w of list) {
-        const key = `${kind} ${w.name}`;
-        if (!this.#diskSeen.has(key) && !this.#diskFailing.has(key)) {
-          this.#warn(`watched ${kind} ${w.name} (${w.path}) never existed while sampling; its columns are empty`);
-        }
-      }
+    if (clock.failedTicks) this.#warn(`${clock.failedTicks} ticks failed: ${errorMessage(clock.lastError)}`);
+    try {
+      await run.writer.close();
+    } finally {
+      await this.#stopSources();
     }
     return {
       ticks: clock.ticks,
@@ -390,12 +373,43 @@ export class Sampler {
     };
   }
 
+  async #stopSources(): Promise<void> {
+    const ctx = this.#context();
+    await Promise.all(
+      this.#readers.map(async ({ source }) => {
+        try {
+          await source.stop?.(ctx);
+        } catch (e) {
+          this.#warn(`stopping source ${source.name} failed: ${errorMessage(e)}`);
+        }
+      }),
+    );
+  }
+
   #warn(line: string): void {
     if (this.#warnings.length < MAX_WARNINGS) this.#warnings.push(line);
     else this.#droppedWarnings++;
   }
 }
 
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+/**
+ * Every column named once: a CSV header cannot hold one twice. `owners` name who gives each list,
+ * for the message. Throws HeapgateError USAGE.
+ */
+function checkColumnOwners(owners: readonly (readonly [string, readonly string[]])[]): void {
+  const ownerOf = new Map<string, string>();
+  for (const [owner, columns] of owners) {
+    for (const column of columns) {
+      if (column === '') throw new HeapgateError('USAGE', EXIT.usage, `${owner}: a column name is empty`);
+      const before = ownerOf.get(column);
+      if (before !== undefined) {
+        throw new HeapgateError(
+          'USAGE',
+          EXIT.usage,
+          before === owner ? `column "${column}" is given twice by ${owner}` : `column "${column}" is given by both ${before} and ${owner}`,
+        );
+      }
+      ownerOf.set(column, owner);
+    }
+  }
 }

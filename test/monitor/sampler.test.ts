@@ -4,10 +4,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DISK_COLUMN, PROC_COLUMNS, type Sample } from '../../model/types.js';
+import { DISK_COLUMN, PROC_COLUMNS } from '../../model/types.js';
 import { readSamplesCsv } from '../../monitor/samples-csv.js';
 import { Sampler } from '../../monitor/sampler.js';
 import { eventually, killPid, killStarted, spawnNode, spawnNodeModule, tempDir } from './helpers.js';
+import { moreRows } from './sampler-rows.js';
 
 after(killStarted);
 
@@ -23,20 +24,6 @@ const server = http.createServer(async (req, res) => {
 });
 server.listen(0, '127.0.0.1', () => console.log('port ' + server.address().port));
 `;
-
-/** Resolves once the sampler has written `n` more rows (of which `filter` holds). */
-function moreRows(sampler: Sampler, n: number, filter: (s: Sample) => boolean = () => true): Promise<Sample[]> {
-  const got: Sample[] = [];
-  return new Promise((resolve) => {
-    const off = sampler.onSample((s) => {
-      if (filter(s)) got.push(s);
-      if (got.length >= n) {
-        off();
-        resolve(got);
-      }
-    });
-  });
-}
 
 /** A URL on which nothing listens. */
 async function deadUrl(): Promise<string> {
