@@ -7,7 +7,7 @@ SHELL := /bin/bash
 HEAPGATE := node dist/cli/main.js
 PROFILE ?= default
 
-.PHONY: setup build k6 loadtest test test-unit test-e2e report typecheck clean bench-upload
+.PHONY: setup build k6 loadtest test test-unit test-e2e report typecheck clean bench-upload bench-readings
 
 setup: k6
 
@@ -42,6 +42,11 @@ report: build
 # Seed 000's figures: 10 × 100 MB concurrent uploads, a 1 GB upload's 413, disk after retention.
 bench-upload: build
 	node dist/bench/upload-memory.js $(BENCH_ARGS)
+
+# Per runtime (JVM, Node, CPython): the cost of one forced-GC reading and the noise of 10 of them
+# on an idle service, next to RSS's noise. Table on stderr, JSON on stdout.
+bench-readings: build
+	node dist/bench/readings.js $(BENCH_ARGS)
 
 typecheck: node_modules/.package-lock.json
 	npm run --silent typecheck

@@ -5,6 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readStatus } from '../monitor/sources/proc.js';
 import { parsePrometheusText } from '../monitor/sources/prometheus.js';
+import { referenceTarget } from '../run/reference-target.js';
 import { startTarget } from '../run/target-process.js';
 
 export { stopAllTargets } from '../run/target-process.js';
@@ -32,10 +33,8 @@ export async function startBenchTarget(
   args: string[],
   nodeFlags: string[] = [],
 ): Promise<BenchTarget> {
-  const t = await startTarget(
-    { kind: 'reference', mode, args: ['--data-dir', dataDir, ...args], nodeFlags },
-    path.join(dataDir, 'target.log'),
-  );
+  const spec = await referenceTarget({ mode, args, watch: { dirs: [], files: [] }, dataDir, nodeFlags }).expand();
+  const t = await startTarget(spec, path.join(dataDir, 'target.log'));
   const { pid, baseUrl: url } = t;
   return {
     pid,

@@ -31,6 +31,12 @@ export const PROC_COLUMNS = [
 ] as const;
 export type ProcColumn = (typeof PROC_COLUMNS)[number];
 
+/**
+ * The column of a runtime reader's live heap (run/heap-collector.ts): written on the row after
+ * each forced GC in a settle phase, empty on every other row.
+ */
+export const RUNTIME_HEAP_COLUMN = 'runtime_heap_bytes';
+
 /** Fixed leading columns of samples.csv, before the value columns. */
 export const SAMPLE_HEAD_COLUMNS = ['ts', 'elapsed_s', 'phase', 'alive'] as const;
 
@@ -89,10 +95,25 @@ export interface RoundRecord {
   k6PeakRssBytes: number | null;
 }
 
+/**
+ * How a run forced GC and read its target's memory (run/heap-collector.ts). Only a reading taken
+ * after a forced GC is called post-GC; `remedy` says, in one line, what would give one.
+ */
+export interface HeapReadings {
+  /** jcmd, inspector, python-agent, gc-url: forced GC; actuator: read only; none: RSS as it is. */
+  method: 'jcmd' | 'inspector' | 'actuator' | 'gc-url' | 'python-agent' | 'none';
+  postGc: boolean;
+  /** Runtimes found in the target's process tree. */
+  runtimes: ('jvm' | 'node' | 'cpython')[];
+  remedy: string | null;
+}
+
 /** What happened in one settle phase: forced GC, then waiting for memory to stop moving. */
 export interface SettleRecord {
   phase: string;
-  /** How many times a full GC was requested in this phase (0 when no GC endpoint). */
+  /** How the phase's readings were taken. */
+  method?: HeapReadings['method'];
+  /** How many times a full GC was requested and answered in this phase (0 when none could be). */
   gcRequests: number;
   /** True when the readings stopped moving before the time limit. */
   stable: boolean;
@@ -188,6 +209,8 @@ export interface RunMeta {
   signals: SignalSpec[];
   /** Folders and files sampled beside the process. */
   watch: { dirs: DiskWatch[]; files: DiskWatch[] };
+  /** How memory was read; null in runs recorded before heapgate found runtimes itself. */
+  heap: HeapReadings | null;
   /** Peak RSS the target may reach (seed 002's box: a limit in bytes); null = no budget. */
   budgetRssBytes: number | null;
   rounds: RoundRecord[];
@@ -296,6 +319,8 @@ export interface Verdict extends PrimaryFit {
   };
   /** Peak RSS of the target against its budget; null when the run had no budget. */
   budget: { limitBytes: number; peakRssBytes: number | null; ok: boolean } | null;
+  /** How the judged readings were taken (a copy of run-meta's), null for old runs. */
+  heap: HeapReadings | null;
   judge: JudgeOptions;
   crash: TargetExit | null;
 }

@@ -40,7 +40,8 @@ export function createSamplesWriter(file: string, valueColumns: readonly string[
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const fd = fs.openSync(file, 'w');
   const out = fs.createWriteStream(file, { fd });
-  const csv = stringify({ record_delimiter: 'unix' });
+  // A lone CR in a series name or phase would end the record for the reader: quote it.
+  const csv = stringify({ record_delimiter: 'unix', quoted_match: /\r/ });
   let failure: unknown = null;
   const remember = (e: unknown) => {
     failure ??= e;

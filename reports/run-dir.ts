@@ -198,6 +198,7 @@ function withDefaults(meta: RunMeta): RunMeta {
     ...meta,
     signals: meta.signals ?? [],
     watch: meta.watch ?? { dirs: [], files: [] },
+    heap: meta.heap ?? null,
     budgetRssBytes: meta.budgetRssBytes ?? null,
     rounds: meta.rounds.map((r) => ({ ...r, k6PeakRssBytes: r.k6PeakRssBytes ?? null })),
   };

@@ -10,18 +10,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EXIT, HeapgateError } from '../model/errors.js';
 import { runFiles, scenarioBundle, type RunFiles } from '../model/paths.js';
 import { settledWindow } from '../model/settle.js';
-import type { DiskWatch, JudgeOptions, RunMeta, Sample, SettleRecord, Verdict } from '../model/types.js';
-import { requestGc } from '../monitor/gc-trigger.js';
+import { RUNTIME_HEAP_COLUMN, type JudgeOptions, type RunMeta, type Sample, type SettleRecord, type Verdict } from '../model/types.js';
 import { Sampler } from '../monitor/sampler.js';
 import { analyse } from '../reports/analysis/analyse.js';
 import { chooseMetric, metricValue } from '../reports/analysis/metric.js';
 import { loadRun, writeVerdict } from '../reports/run-dir.js';
+import { describeHeapReadings, openHeapCollector } from './heap-collector.js';
 import { ensureK6, type K6Binary } from './k6-binary.js';
 import { K6_EXIT_NAMES, runK6 } from './k6-round.js';
 import { roundRecord } from './k6-summary.js';
 import type { Profile } from './profiles.js';
 import type { ScenarioLoad } from './scenarios.js';
-import { startTarget, type RunningTarget, type TargetSpec } from './target-process.js';
+import { startTarget, type RunningTarget, type TargetPreset, type TargetSpec } from './target-process.js';
+import { nodeInspectEnv } from '../monitor/runtime/node-inspector.js';
+import { pythonAgentEnv } from '../monitor/runtime/python-agent.js';
 import { ownedTempDir } from './temp-dirs.js';
 import { HEAPGATE_VERSION } from './version.js';
 
@@ -32,17 +34,15 @@ export interface RunPlan {
   load: ScenarioLoad;
   label: string | null;
   outDir: string;
-  target: TargetSpec;
+  target: TargetSpec | TargetPreset;
   /** Scenario knobs for k6 on top of the load's (e.g. from --env KEY=VALUE). */
   k6Env: Record<string, string>;
   rounds?: number;
   judge?: Partial<JudgeOptions>;
   /** Overrides the load's RSS budget; null = none. */
   budgetRssBytes?: number | null;
-  /** Folders and files of a --start service to sample (absolute paths). */
-  watch?: { dirs: DiskWatch[]; files: DiskWatch[] };
-  /** Keep the reference target's data dir (uploads, log) instead of removing it after the run. */
-  keepTargetData?: boolean;
+  /** Put heapgate's Python agent on the target's PYTHONPATH, so GC can be forced in CPython (--python-agent). */
+  pythonAgent?: boolean;
   /** Replace the run that `outDir` already holds (heapgate's own files in it) instead of refusing. */
   force?: boolean;
 }
@@ -136,6 +136,7 @@ function initialMeta(plan: RunPlan, k6: K6Binary, watch: RunMeta['watch']): RunM
     k6Env: { ...plan.load.k6Env, ...plan.k6Env },
     signals: plan.load.signals,
     watch,
+    heap: null,
     budgetRssBytes: plan.budgetRssBytes !== undefined ? plan.budgetRssBytes : plan.load.budgetRssBytes,
     rounds: [],
     settles: [],
@@ -150,20 +151,8 @@ export async function runProtocol(plan: RunPlan, ctx: RunContext): Promise<RunRe
   const files = runFiles(plan.outDir);
   await prepareRunDir(files, plan.force ?? false);
   const k6 = await ensureK6(ctx.log);
-  // The reference target keeps its uploads and log in a temp folder named for this process (a
-  // later heapgate removes it should this one be killed), or in the run folder when they are kept.
-  const dataDir =
-    plan.target.kind !== 'reference'
-      ? null
-      : plan.keepTargetData
-        ? path.join(files.dir, 'target-data')
-        : await ownedTempDir('target-data');
-  const watch = dataDir
-    ? {
-        dirs: plan.load.watch.dirs.map((w) => ({ ...w, path: path.join(dataDir, w.path) })),
-        files: plan.load.watch.files.map((w) => ({ ...w, path: path.join(dataDir, w.path) })),
-      }
-    : (plan.watch ?? { dirs: [], files: [] });
+  const spec = await targetSpec(plan);
+  const watch = spec.watch ?? { dirs: [], files: [] };
   const meta = initialMeta(plan, k6, watch);
   const saveMeta = () =>
     writeFile(files.meta, JSON.stringify(meta, null, 2) + '\n').catch((e: unknown) => {
@@ -186,37 +175,58 @@ export async function runProtocol(plan: RunPlan, ctx: RunContext): Promise<RunRe
   };
   process.on('exit', completeOnExit);
   try {
-    return await measure(plan, ctx, { files, k6, dataDir, watch, meta, saveMeta });
+    return await measure(plan, ctx, { files, k6, spec, watch, meta, saveMeta });
   } finally {
     process.off('exit', completeOnExit);
     complete = true;
   }
 }
 
+/**
+ * The target as the protocol starts it: a preset expanded for this run folder, with what every
+ * target gets — the Node inspector on a free loopback port (NODE_OPTIONS reaches every node the
+ * command starts), and the Python agent when asked for, with its socket folder as scratch.
+ */
+async function targetSpec(plan: RunPlan): Promise<TargetSpec & { scratch: string[]; pythonAgentDir: string | null }> {
+  const spec = 'expand' in plan.target ? await plan.target.expand() : plan.target;
+  const agentDir = plan.pythonAgent ? await ownedTempDir('py-agent') : null;
+  const base = { ...process.env, ...spec.env };
+  const runtimeEnv = { NODE_OPTIONS: nodeInspectEnv(base).NODE_OPTIONS! };
+  const agentEnv = agentDir ? pythonAgentEnv(base, agentDir) : {};
+  return {
+    ...spec,
+    env: { ...spec.env, ...runtimeEnv, ...pick(agentEnv, ['PYTHONPATH', 'HEAPGATE_PY_AGENT_DIR']) },
+    scratch: [spec.scratchDir ?? null, agentDir].filter((d): d is string => d !== null),
+    pythonAgentDir: agentDir,
+  };
+}
+
+function pick(env: NodeJS.ProcessEnv, keys: readonly string[]): Record<string, string> {
+  return Object.fromEntries(keys.flatMap((k) => (env[k] !== undefined ? [[k, env[k]!]] : [])));
+}
+
 interface RunState {
   files: RunFiles;
   k6: K6Binary;
-  dataDir: string | null;
+  spec: Awaited<ReturnType<typeof targetSpec>>;
   watch: RunMeta['watch'];
   meta: RunMeta;
   saveMeta: () => Promise<void>;
 }
 
-async function measure(plan: RunPlan, ctx: RunContext, { files, k6, dataDir, watch, meta, saveMeta }: RunState): Promise<RunResult> {
+async function measure(plan: RunPlan, ctx: RunContext, { files, k6, spec, watch, meta, saveMeta }: RunState): Promise<RunResult> {
   await saveMeta();
+  // Uploads and logs can be hundreds of MB; their sizes over time are in samples.csv.
+  const removeScratch = () => Promise.all(spec.scratch.map((d) => rm(d, { recursive: true, force: true })));
 
   let target: RunningTarget;
   try {
-    const spec: TargetSpec =
-      plan.target.kind === 'reference' && dataDir
-        ? { ...plan.target, args: [...plan.load.targetArgs, ...plan.target.args, '--data-dir', dataDir] }
-        : plan.target;
     target = await startTarget(spec, files.targetLog);
   } catch (e) {
     meta.outcome = 'failed';
     meta.error = e instanceof Error ? e.message : String(e);
     meta.finishedAt = new Date().toISOString();
-    if (dataDir && !plan.keepTargetData) await rm(dataDir, { recursive: true, force: true });
+    await removeScratch();
     await saveMeta();
     await writeVerdict(files.dir, analyse([], meta, plan.judge));
     ctx.onMeasured?.();
@@ -226,6 +236,10 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, dataDir, wat
   await saveMeta(); // from here on a killed heapgate still leaves the target's pid on record
   ctx.log(`${plan.label ?? plan.scenario}: target pid ${target.pid} ready at ${target.baseUrl}`);
 
+  // How GC is forced and the heap read, decided once: by the runtimes the target's tree runs.
+  const collector = await openHeapCollector(target, spec.pythonAgentDir ? { pythonAgentDir: spec.pythonAgentDir } : {});
+  meta.heap = collector.info;
+  ctx.log(`${plan.label ?? plan.scenario}: ${describeHeapReadings(collector.info)}`);
   const sampler = new Sampler({
     pid: target.pid,
     intervalMs: meta.protocol.sampleIntervalMs,
@@ -233,6 +247,7 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, dataDir, wat
     metricsUrl: target.metricsUrl,
     initialPhase: 'startup',
     watch,
+    annotationColumns: collector.readsHeap ? [RUNTIME_HEAP_COLUMN] : [],
   });
   let stopping = false;
   // The target dying ends the run at once: the rounds are aborted and the run is reported crashed.
@@ -258,14 +273,21 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, dataDir, wat
       sampler.setPhase(phase);
       const started = Date.now();
       const rule = { window: meta.protocol.settleWindow, toleranceBytes: meta.protocol.settleToleranceBytes, toleranceRatio: meta.protocol.settleToleranceRatio };
-      const record: SettleRecord = { phase, gcRequests: 0, stable: false, durationS: 0 };
+      const record: SettleRecord = { phase, method: collector.info.method, gcRequests: 0, stable: false, durationS: 0 };
       const values: number[] = [];
       // Force a full GC before every reading: the reading is then the live set, not garbage.
       while (Date.now() - started < meta.protocol.settleTimeoutS * 1000) {
-        if (target.gcUrl && (await requestGc(target.gcUrl, 5000))) record.gcRequests++;
+        const collected = await collector.collect(step);
+        step.throwIfAborted();
         // Only a tick that began after the GC answered is post-GC: an earlier tick's scrape may
         // have reached the target before the GC request did.
-        const value = metricValue(await nextSample(sampler, step, sampler.elapsedS()), metric);
+        let from = sampler.elapsedS();
+        if (collected) {
+          record.gcRequests++;
+          // A reader's own heap figure rides on the row that starts next; a GC URL's reading is that row's metric.
+          if (collected.heapBytes !== null) from = sampler.annotate({ [RUNTIME_HEAP_COLUMN]: collected.heapBytes });
+        }
+        const value = metricValue(await nextSample(sampler, step, from), metric);
         if (value !== null) values.push(value);
         if (settledWindow(values, rule).settled) {
           record.stable = true;
@@ -274,7 +296,7 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, dataDir, wat
       }
       record.durationS = (Date.now() - started) / 1000;
       meta.settles.push(record);
-      ctx.log(`${plan.label ?? plan.scenario}: ${phase} ${record.stable ? 'still' : 'NOT still'} after ${record.durationS.toFixed(1)} s, ${record.gcRequests} GC`);
+      ctx.log(`${plan.label ?? plan.scenario}: ${phase} ${record.stable ? 'still' : 'NOT still'} after ${record.durationS.toFixed(1)} s, ${record.gcRequests} GC (${record.method})`);
     };
 
     const load = async (which: 'warmup' | number, duration: string) => {
@@ -346,10 +368,10 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, dataDir, wat
     }
   } finally {
     stopping = true;
+    await collector.close();
     meta.sampler = await sampler.stop().catch(() => null);
     await target.stop();
-    // Uploads and logs can be hundreds of MB; their sizes over time are in samples.csv.
-    if (dataDir && !plan.keepTargetData) await rm(dataDir, { recursive: true, force: true });
+    await removeScratch();
     meta.finishedAt = new Date().toISOString();
     await saveMeta().catch((e: unknown) => (failure ??= e));
   }

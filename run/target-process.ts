@@ -1,18 +1,40 @@
 // Starts the service under test, waits until it really answers (never a fixed sleep), and stops it
 // again: by its own process group, which heapgate created, so a shell-wrapped service goes too.
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EXIT, HeapgateError } from '../model/errors.js';
-import { TARGET_APP_MAIN } from '../model/paths.js';
+import type { DiskWatch } from '../model/types.js';
 import { loopbackUrl } from './loopback.js';
-import { execIfSimple, launchGroup, stopAllGroups, type ProcessEnd, type ProcessGroup } from './process-group.js';
+import { execIfSimple, launchGroup, stopAllGroups, type ProcessEnd } from './process-group.js';
 
 export type { ProcessEnd } from './process-group.js';
 
-export type TargetSpec =
-  | { kind: 'reference'; mode: 'leaky' | 'fixed'; args: string[]; nodeFlags?: string[] }
-  | { kind: 'command'; command: string; baseUrl: string; metricsUrl: string | null; gcUrl: string | null };
+/**
+ * What any target is to the protocol: a command line heapgate starts itself, the URLs it answers
+ * at, and the folders it writes. The reference target is a preset that expands to one
+ * (run/reference-target.ts), as any service of the user's is given by --start and --base-url.
+ */
+export interface TargetSpec {
+  /** Run through /bin/sh; a lone command is exec'd (see execIfSimple). */
+  command: string;
+  baseUrl: string;
+  /** Polled until anything answers over HTTP; default baseUrl. */
+  readyUrl?: string;
+  metricsUrl: string | null;
+  gcUrl: string | null;
+  /** Extra environment on top of heapgate's own (the inspector flag, the Python agent). */
+  env?: Record<string, string>;
+  /** Folders and files of the target to sample (absolute paths). */
+  watch?: { dirs: DiskWatch[]; files: DiskWatch[] };
+  /** A folder heapgate made for this target alone, removed after the run. */
+  scratchDir?: string | null;
+}
+
+/** A target that is made concrete only when its run starts (a free port, a temp folder for its data). */
+export interface TargetPreset {
+  /** For people: which preset, e.g. "reference (leaky)". */
+  preset: string;
+  expand(): Promise<TargetSpec>;
+}
 
 export interface RunningTarget {
   pid: number;
@@ -55,67 +77,11 @@ async function waitForHttp(url: string, exited: Promise<ProcessEnd>, logPath: st
   throw new HeapgateError('TARGET_NOT_READY', EXIT.targetFailed, `target did not answer at ${url} within ${READY_TIMEOUT_MS / 1000} s (see ${logPath})`);
 }
 
-/** Reads the reference target's `{"event":"listening",…}` line to learn its port. */
-async function readListeningUrl(
-  child: ProcessGroup,
-  exited: Promise<ProcessEnd>,
-  log: WriteStream,
-  logPath: string,
-): Promise<string> {
-  const lines = createInterface({ input: child.stdout! });
-  const found = new Promise<string>((resolve) => {
-    lines.on('line', (line) => {
-      log.write(line + '\n');
-      try {
-        const msg = JSON.parse(line) as { event?: string; url?: string };
-        if (msg.event === 'listening' && msg.url) resolve(msg.url);
-      } catch {
-        // an ordinary log line
-      }
-    });
-  });
-  const failed = exited.then((end) => {
-    throw new HeapgateError('TARGET_START_FAILED', EXIT.targetFailed, `reference target ${describeEnd(end)} before listening (see ${logPath})`);
-  });
-  // Unref'd: a pending time limit must not keep heapgate alive once the race is decided.
-  const timedOut = sleep(READY_TIMEOUT_MS, undefined, { ref: false }).then(() => {
-    throw new HeapgateError('TARGET_NOT_READY', EXIT.targetFailed, `reference target did not report its port within ${READY_TIMEOUT_MS / 1000} s`);
-  });
-  return Promise.race([found, failed, timedOut]);
-}
-
 export async function startTarget(spec: TargetSpec, logPath: string): Promise<RunningTarget> {
-  return spec.kind === 'reference' ? startReference(spec, logPath) : startCommand(spec, logPath);
-}
-
-async function startReference(spec: Extract<TargetSpec, { kind: 'reference' }>, logPath: string): Promise<RunningTarget> {
-  const args = [...(spec.nodeFlags ?? []), '--expose-gc', TARGET_APP_MAIN, '--mode', spec.mode, '--port', '0', ...spec.args];
-  const t = launchGroup(process.execPath, { args, logPath, stdout: 'pipe' });
-  const log = createWriteStream(logPath, { flags: 'a' });
-  try {
-    const baseUrl = await readListeningUrl(t, t.exited, log, logPath);
-    await waitForHttp(`${baseUrl}/health`, t.exited, logPath);
-    return {
-      pid: t.pid,
-      command: ['node', ...args].join(' '),
-      baseUrl,
-      metricsUrl: `${baseUrl}/metrics`,
-      gcUrl: `${baseUrl}/admin/gc`,
-      exited: t.exited,
-      hasExited: t.hasExited,
-      stop: () => t.stop(),
-    };
-  } catch (e) {
-    await t.stop();
-    throw e;
-  }
-}
-
-async function startCommand(spec: Extract<TargetSpec, { kind: 'command' }>, logPath: string): Promise<RunningTarget> {
   loopbackUrl('--base-url', spec.baseUrl);
-  const t = launchGroup(execIfSimple(spec.command), { shell: true, logPath });
+  const t = launchGroup(execIfSimple(spec.command), { shell: true, logPath, ...(spec.env ? { env: spec.env } : {}) });
   try {
-    await waitForHttp(spec.baseUrl, t.exited, logPath);
+    await waitForHttp(spec.readyUrl ?? spec.baseUrl, t.exited, logPath);
   } catch (e) {
     await t.stop();
     throw e;

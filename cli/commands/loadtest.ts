@@ -10,6 +10,7 @@ import type { Verdict } from '../../model/types.js';
 import { exitCodeForVerdict } from '../../reports/gate.js';
 import { renderCompareMarkdown, renderCompareTerminal } from '../../reports/render/markdown.js';
 import { profileNamed } from '../../run/profiles.js';
+import { referenceTarget } from '../../run/reference-target.js';
 import { runProtocol, type RunResult } from '../../run/protocol.js';
 import { SCENARIOS, scenarioLoad } from '../../run/scenarios.js';
 import { runInterrupts } from '../interrupt.js';
@@ -41,7 +42,7 @@ export function loadtestCommand(): Command {
     .description('each scenario against the reference target, leaky then fixed; exits 0 only when every leaky run leaks and every fixed one settles')
     .option('--profile <name>', 'profile: seed, default, smoke', 'default')
     .option('--scenario <name...>', 'scenarios to run', Object.keys(SCENARIOS))
-    .option('--rounds <n>', 'load rounds per variant', wholeNumber(2))
+    .option('--rounds <n>', 'load rounds per variant', wholeNumber(2, 1000))
     .option('--out <dir>', 'results folder (default results/<time>)');
   return addJudgeOptions(cmd).action(
     async (o: { profile: string; scenario: string[]; rounds?: number; out?: string; metric?: string; leakThreshold?: number; minGrowth?: number }) => {
@@ -65,7 +66,7 @@ export function loadtestCommand(): Command {
               load,
               label: mode,
               outDir: path.join(outDir, scenario, mode),
-              target: { kind: 'reference', mode, args: [] },
+              target: referenceTarget({ mode, args: load.targetArgs, watch: load.watch }),
               k6Env: {},
               judge: judgeFromFlags(o),
               ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),

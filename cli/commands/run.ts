@@ -11,8 +11,9 @@ import { renderRunSummary } from '../../reports/render/terminal.js';
 import { loopbackUrl } from '../../run/loopback.js';
 import { profileNamed } from '../../run/profiles.js';
 import { runProtocol, type RunPlan } from '../../run/protocol.js';
-import { scenarioLoad } from '../../run/scenarios.js';
-import type { TargetSpec } from '../../run/target-process.js';
+import { scenarioLoad, type ScenarioLoad } from '../../run/scenarios.js';
+import { referenceTarget } from '../../run/reference-target.js';
+import type { TargetPreset, TargetSpec } from '../../run/target-process.js';
 import { runInterrupts } from '../interrupt.js';
 import { emitJson, say, terminalWidth, timestamp } from '../io.js';
 import { byteSize, collectWatch, keyValue, metricExpression, wholeNumber } from '../parse.js';
@@ -57,24 +58,26 @@ interface RunFlags {
   watchFile: DiskWatch[];
   keepTargetData?: boolean;
   force?: boolean;
+  pythonAgent?: boolean;
   targetArg: string[];
   metric?: string;
   leakThreshold?: number;
   minGrowth?: number;
 }
 
-function targetFromFlags(o: RunFlags): TargetSpec {
+/** The target the flags name: the user's command (--start), or the reference preset (--mode). */
+function targetFromFlags(o: RunFlags, load: ScenarioLoad, outDir: string): TargetSpec | TargetPreset {
   if (o.start !== undefined) {
-    if (o.mode || o.targetArg.length) {
-      throw new HeapgateError('USAGE', EXIT.usage, '--mode and --target-arg are for the reference target; with --start give --base-url instead');
+    if (o.mode || o.targetArg.length || o.keepTargetData) {
+      throw new HeapgateError('USAGE', EXIT.usage, '--mode, --target-arg and --keep-target-data are for the reference target; with --start give --base-url instead');
     }
     if (!o.baseUrl) throw new HeapgateError('USAGE', EXIT.usage, '--start needs --base-url, the address the service answers at');
     return {
-      kind: 'command',
       command: o.start,
       baseUrl: loopbackUrl('--base-url', o.baseUrl).href.replace(/\/$/, ''),
       metricsUrl: o.metricsUrl ? loopbackUrl('--metrics-url', o.metricsUrl).href : null,
       gcUrl: o.gcUrl ? loopbackUrl('--gc-url', o.gcUrl).href : null,
+      watch: { dirs: o.watchDir, files: o.watchFile },
     };
   }
   if (!o.mode) {
@@ -83,7 +86,15 @@ function targetFromFlags(o: RunFlags): TargetSpec {
   if (o.baseUrl || o.metricsUrl || o.gcUrl) {
     throw new HeapgateError('USAGE', EXIT.usage, '--base-url, --metrics-url and --gc-url go with --start');
   }
-  return { kind: 'reference', mode: o.mode, args: o.targetArg };
+  if (o.watchDir.length || o.watchFile.length) {
+    throw new HeapgateError('USAGE', EXIT.usage, '--watch-dir and --watch-file go with --start; the reference target is watched already');
+  }
+  return referenceTarget({
+    mode: o.mode,
+    args: [...load.targetArgs, ...o.targetArg],
+    watch: load.watch,
+    ...(o.keepTargetData ? { dataDir: path.join(outDir, 'target-data') } : {}),
+  });
 }
 
 export function runCommand(): Command {
@@ -96,7 +107,7 @@ export function runCommand(): Command {
     .option('--metrics-url <url>', 'Prometheus endpoint of the service, sampled beside /proc')
     .option('--gc-url <url>', 'HTTP endpoint that forces a full GC when POSTed to')
     .option('--profile <name>', 'load profile: seed, default, smoke', 'default')
-    .option('--rounds <n>', 'load rounds (each followed by GC and a reading)', wholeNumber(2))
+    .option('--rounds <n>', 'load rounds, 2 to 1000 (each followed by GC and a reading)', wholeNumber(2, 1000))
     .option('--out <dir>', 'run folder (default results/<time>-<scenario>)')
     .option('--force', 'replace the run already in --out (without it, a folder that is not empty is refused)')
     .option('--label <name>', 'name of this run in reports')
@@ -105,26 +116,24 @@ export function runCommand(): Command {
     .option('--watch-dir <name=path>', 'folder of a --start service to sample (bytes, files), repeatable', collectWatch('--watch-dir'), [])
     .option('--watch-file <name=path>', 'file of a --start service to sample (bytes), repeatable', collectWatch('--watch-file'), [])
     .option('--keep-target-data', "keep the reference target's uploads and log after the run")
+    .option('--python-agent', "put heapgate's agent on a CPython service's PYTHONPATH so it can force gc.collect() (else CPython is judged on RSS)")
     .option('--target-arg <arg>', 'extra flag for the reference target, repeatable, e.g. --target-arg=--defects=base64', (v: string, prev: string[]) => [...prev, v], []);
   return addJudgeOptions(cmd).action(async (scenario: string, o: RunFlags) => {
-    const target = targetFromFlags(o);
-    if (target.kind === 'reference' && (o.watchDir.length || o.watchFile.length)) {
-      throw new HeapgateError('USAGE', EXIT.usage, '--watch-dir and --watch-file go with --start; the reference target is watched already');
-    }
     const profile = profileNamed(o.profile);
     const load = scenarioLoad(checkScenario(scenario), profile.name);
+    const outDir = path.resolve(o.out ?? path.join(RESULTS_DIR, `${timestamp()}-${scenario}`));
+    const target = targetFromFlags(o, load, outDir);
     const plan: RunPlan = {
       scenario,
       profile,
       load,
-      label: o.label ?? (target.kind === 'reference' ? target.mode : null),
-      outDir: path.resolve(o.out ?? path.join(RESULTS_DIR, `${timestamp()}-${scenario}`)),
+      label: o.label ?? o.mode ?? null,
+      outDir,
       target,
       k6Env: o.env,
       judge: judgeFromFlags(o),
-      watch: { dirs: o.watchDir, files: o.watchFile },
-      ...(o.keepTargetData ? { keepTargetData: true } : {}),
       ...(o.force ? { force: true } : {}),
+      ...(o.pythonAgent ? { pythonAgent: true } : {}),
       ...(o.budgetRss !== undefined ? { budgetRssBytes: o.budgetRss } : {}),
       ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
     };

@@ -1,13 +1,13 @@
 // Commands that stand alone: setup (find or build k6), target (start the reference service for
 // your own k6 scripts), monitor (sample any process into a CSV, the seeds' shell loop done right).
 import { Command, Option } from 'commander';
-import { execa } from 'execa';
 import path from 'node:path';
 import { EXIT, HeapgateError } from '../../model/errors.js';
 import { TARGET_APP_MAIN } from '../../model/paths.js';
 import { runStandaloneMonitor } from '../../run/standalone-monitor.js';
 import { ensureK6 } from '../../run/k6-binary.js';
 import { loopbackUrl } from '../../run/loopback.js';
+import { launchGroup } from '../../run/process-group.js';
 import { interruptSignal } from '../interrupt.js';
 import { emitJson, say } from '../io.js';
 import type { DiskWatch, TargetExit } from '../../model/types.js';
@@ -33,16 +33,16 @@ export function targetCommand(): Command {
     .allowExcessArguments()
     .helpOption(false)
     .action(async (o: { mode: string; port: number }, cmd: Command) => {
-      // Runs as its own node with --expose-gc so /admin/gc works; other flags pass through.
-      const child = execa(process.execPath, ['--expose-gc', TARGET_APP_MAIN, '--mode', o.mode, '--port', String(o.port), ...cmd.args], {
-        stdio: 'inherit',
-        reject: false,
-      });
-      const forward = (sig: NodeJS.Signals) => child.kill(sig);
-      process.on('SIGINT', forward);
-      process.on('SIGTERM', forward);
-      const r = await child;
-      process.exitCode = r.exitCode ?? EXIT.aborted;
+      // Runs as its own node with --expose-gc so /admin/gc works; other flags pass through. Started
+      // like every target, in its own process group with a watchdog; its stdout (the listening
+      // line) is passed on to ours.
+      const t = launchGroup(process.execPath, { args: ['--expose-gc', TARGET_APP_MAIN, '--mode', o.mode, '--port', String(o.port), ...cmd.args], stdout: 'pipe' });
+      t.stdout?.pipe(process.stdout);
+      const signal = interruptSignal(() => 'stopping the reference target…');
+      signal.addEventListener('abort', () => void t.stop(), { once: true });
+      const end = await t.exited;
+      await t.stop(); // anything it left in its group
+      process.exitCode = signal.aborted ? EXIT.aborted : (end.code ?? EXIT.aborted);
     });
 }
 
@@ -60,11 +60,11 @@ function describeEnd(exit: TargetExit, byPid: boolean): string {
 export function monitorCommand(): Command {
   return new Command('monitor')
     .description('sample a process (and its children) from /proc and a Prometheus endpoint into a CSV until it exits')
-    .option('--pid <pid>', 'sample this running process', wholeNumber(1))
+    .option('--pid <pid>', 'sample this running process', wholeNumber(1, 4194304))
     .option('--start <command>', 'start this command (through a shell) and sample it; stopped on exit or Ctrl-C')
     .option('--metrics-url <url>', 'Prometheus endpoint to scrape on every tick (loopback only)')
-    .option('--interval <ms>', 'sampling interval, ms', wholeNumber(10), 1000)
-    .option('--duration <s>', 'stop after this many seconds', wholeNumber(1))
+    .option('--interval <ms>', 'sampling interval, 10 ms to 1 h', wholeNumber(10, 3_600_000), 1000)
+    .option('--duration <s>', 'stop after this many seconds, at most a week', wholeNumber(1, 604_800))
     .option('--watch-dir <name=path>', 'also sample this folder (bytes, files), repeatable', collectWatch('--watch-dir'), [])
     .option('--watch-file <name=path>', 'also sample this file (bytes), repeatable', collectWatch('--watch-file'), [])
     .requiredOption('--out <file>', 'CSV to write')

@@ -9,17 +9,18 @@
 // Every figure that exists is filled in whatever the outcome: a crash report still wants the peak.
 // The RSS budget is not an outcome: it is reported beside it (`budget`), and the gate fails on it.
 import { constants as osConstants } from 'node:os';
-import type {
-  JudgeOptions,
-  RoundRecord,
-  RunMeta,
-  Sample,
-  SignalSpec,
-  SignalVerdict,
-  TargetExit,
-  Verdict,
+import {
+  RUNTIME_HEAP_COLUMN,
+  type JudgeOptions,
+  type RoundRecord,
+  type RunMeta,
+  type Sample,
+  type SignalSpec,
+  type SignalVerdict,
+  type TargetExit,
+  type Verdict,
 } from '../../model/types.js';
-import { DEFAULT_MEMORY_SIGNAL, DISK_NOISE_FLOOR_BYTES, judge, judgeOptions, unmeasured, type JudgeContext } from './judge.js';
+import { DEFAULT_MEMORY_SIGNAL, DISK_NOISE_FLOOR_BYTES, judge, judgeOptions, unmeasured, type JudgeContext, type SignalRule } from './judge.js';
 import { chooseMetric, diskSubject, isDiskColumn, metricColumns, metricValue, RSS, sampleColumns } from './metric.js';
 import { failedLoad } from './load-check.js';
 import { cumulativeWork, extractReadings, roundsWithoutWork } from './readings.js';
@@ -165,6 +166,7 @@ function analyseSignal(
             minGrowthBytes: spec.minGrowthBytes,
             noiseFloorBytes: onDisk ? Math.min(DISK_NOISE_FLOOR_BYTES, options.noiseFloorBytes) : options.noiseFloorBytes,
             skipReadings: options.skipReadings,
+            ...(!onDisk && uncollected(meta, metric) ? { uncollected: uncollected(meta, metric)! } : {}),
           },
           context,
         );
@@ -183,6 +185,16 @@ function analyseSignal(
     limitPerUnit: spec.limitPerUnit,
     work: cumulativeWork(meta, lastRound, spec),
   };
+}
+
+/**
+ * Set when the memory readings judged were not taken after a forced GC: the run found no way to
+ * force one (meta.heap), and the metric is not the readers' own post-GC column.
+ */
+function uncollected(meta: RunMeta, metric: string): SignalRule['uncollected'] | null {
+  const heap = meta.heap;
+  if (!heap || heap.postGc || metric === RUNTIME_HEAP_COLUMN) return null;
+  return { gcRuntime: heap.runtimes.includes('jvm') || heap.runtimes.includes('node'), remedy: heap.remedy };
 }
 
 /** The signal that decides: the first that leaks, else the first inconclusive one, else the primary. */
@@ -252,6 +264,7 @@ export function analyse(samples: readonly Sample[], meta: RunMeta, opts: Partial
     iterations: meta.rounds.reduce((a, r) => a + r.iterations, 0),
     k6: aggregateK6(meta.rounds),
     budget: budgetOf(meta, peakRssBytes),
+    heap: meta.heap ?? null,
     judge: options,
     crash: meta.exit,
   };

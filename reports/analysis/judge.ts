@@ -44,6 +44,21 @@
 //   Between the two the data cannot tell, and saying so beats a coin flip in CI.
 // - A leak must also have grown by minGrowthBytes in total: a slope that is "significant" over a
 //   few hundred bytes is too small to act on and usually an artefact of a very still process.
+// - Readings no GC was forced before (RSS, or a heap read but not collected) are held to more:
+//   a garbage-collected runtime grows its heap toward its working size for many rounds, and RSS
+//   follows. That growth slows round over round; a leak's does not:
+//
+//     heap growing to its working size        leak
+//     MB │              o   o                 MB │             o
+//        │       o                               │         o
+//        │  o                                    │     o
+//        │o                                      │ o
+//        └──────────── work                      └──────────── work
+//
+//   So without a forced GC a leak needs its growth not to slow (the later half of the readings
+//   grows at least SLOWING_RATIO as fast per unit as the earlier half), and for a JVM or Node,
+//   whose heaps grow lazily, at least UNCOLLECTED_MIN_READINGS judged readings. Short of that
+//   the answer is inconclusive, with the one-line remedy that would give a forced GC.
 import { linearRegression } from 'simple-statistics';
 import type { JudgeOptions, Reading, SignalOutcome, SignalSpec } from '../../model/types.js';
 import { formatBytes, formatPerUnit, formatPerUnitRange, formatWork, pluralUnit } from '../render/format.js';
@@ -58,6 +73,10 @@ export const DEFAULT_NOISE_FLOOR_BYTES = 32 * 1024;
  */
 export const DISK_NOISE_FLOOR_BYTES = 1024;
 export const DEFAULT_SKIP_READINGS = 1;
+/** Without a forced GC, growth whose later half is slower than this share of its earlier half is slowing. */
+export const SLOWING_RATIO = 0.7;
+/** Without a forced GC on a JVM or Node, a leak needs this many judged readings (3 rounds give 3). */
+export const UNCOLLECTED_MIN_READINGS = 4;
 
 /** The signal of a run that names none (recorded before runs had signals): memory per iteration. */
 export const DEFAULT_MEMORY_SIGNAL: Readonly<SignalSpec> = Object.freeze({
@@ -110,6 +129,11 @@ export interface SignalRule {
   minGrowthBytes: number;
   noiseFloorBytes: number;
   skipReadings: number;
+  /**
+   * Set when no GC was forced before the readings (memory only): whether the target runs a
+   * garbage-collected runtime (JVM, Node) and the one line that would give a forced GC.
+   */
+  uncollected?: { gcRuntime: boolean; remedy: string | null };
 }
 
 export interface Judgement {
@@ -195,6 +219,26 @@ export function unmeasured(reason: string, judged: Reading[]): Judgement {
 
 const tooLittleData = (reason: string, judged: Reading[]) => unmeasured(`too little data: ${reason}`, judged);
 
+/**
+ * Why growth without a forced GC may not be a leak, or null when it must be one: it slows round
+ * over round (a heap growing toward its working size), or a lazily growing runtime has too few
+ * readings to tell.
+ */
+function uncollectedDoubt(judged: readonly Reading[], gcRuntime: boolean, unit: string): string | null {
+  if (gcRuntime && judged.length < UNCOLLECTED_MIN_READINGS) {
+    return `a JVM or Node heap grows lazily and ${judged.length} readings cannot tell that from a leak (need ${UNCOLLECTED_MIN_READINGS})`;
+  }
+  if (judged.length < 3) return `${judged.length} readings cannot tell whether the growth slows`;
+  const mid = Math.floor((judged.length - 1) / 2);
+  const rate = (a: Reading, b: Reading) => (b.value - a.value) / (b.cumulativeWork - a.cumulativeWork);
+  const early = rate(judged[0]!, judged[mid]!);
+  const late = rate(judged[judged.length - 1 - mid]!, judged[judged.length - 1]!);
+  if (late < SLOWING_RATIO * early) {
+    return `the growth slows round over round (${formatPerUnit(early, unit)} then ${formatPerUnit(late, unit)}), as a heap growing toward its working size does`;
+  }
+  return null;
+}
+
 /** Judge one signal's readings. Pure: same readings and rule, same judgement. */
 export function judge(readings: readonly Reading[], rule: SignalRule, context: JudgeContext = {}): Judgement {
   const skip = Math.max(0, Math.floor(rule.skipReadings));
@@ -237,6 +281,13 @@ export function judge(readings: readonly Reading[], rule: SignalRule, context: J
   const slope = `${formatPerUnit(fit.slope, unit)} (range ${formatPerUnitRange(fit.range, unit)}) over ${span(judged)}`;
   const limitText = `the ${formatPerUnit(limit, unit)} limit`;
 
+  if (fit.range[0] > limit && fit.growth > rule.minGrowthBytes && rule.uncollected) {
+    const doubt = uncollectedDoubt(judged, rule.uncollected.gcRuntime, unit);
+    if (doubt) {
+      const remedy = rule.uncollected.remedy ? `; ${rule.uncollected.remedy}` : '';
+      return { outcome: 'inconclusive', reason: `grows ${slope} with no forced GC, but ${doubt}${remedy}`, ...numbers };
+    }
+  }
   if (fit.range[0] > limit && fit.growth > rule.minGrowthBytes) {
     return {
       outcome: 'leaks',

@@ -146,14 +146,15 @@ test('outcome crashed without an exit record still says crashed', () => {
   assert.equal(v.reason, 'target crashed during done: target stopped answering');
 });
 
-test('aborted and failed runs are inconclusive with the run’s own reason', () => {
+test('an interrupted run is interrupted, a failed one inconclusive, each with the run’s own reason', () => {
   const { samples, meta } = linearLeakRun();
   const aborted = analyse(samples, { ...meta, outcome: 'aborted', error: 'interrupted (SIGINT)' });
-  assert.equal(aborted.outcome, 'inconclusive');
-  assert.equal(aborted.reason, 'run aborted: interrupted (SIGINT)');
+  assert.equal(aborted.outcome, 'interrupted');
+  assert.equal(aborted.reason, 'run interrupted: interrupted (SIGINT)');
   // The numbers are still there: the run leaked while it lasted.
   assert.ok(aborted.retainedPerUnit! > 100 * KB);
   const failed = analyse(samples, { ...meta, outcome: 'failed', error: null });
+  assert.equal(failed.outcome, 'inconclusive');
   assert.equal(failed.reason, 'run failed: no reason recorded');
 });
 

@@ -269,3 +269,25 @@ test('no work in the unit: retention per request cannot be measured', () => {
     'too little data: k6 completed no requests over rounds 1–3, so retention per request cannot be measured',
   );
 });
+
+// Readings no GC was forced before: the issue's own false alarms, in numbers.
+test('without a forced GC, growth that slows is inconclusive with the remedy, never a leak', () => {
+  // A fixed Node service's RSS: 54 → 55 → 58 → 61 MB is not slowing; 77 → 119 → 142 → 166 MB for
+  // a JVM is not either — but a JVM or Node with only 3 judged readings cannot be told from one.
+  const jvm = [reading(0, 0, 77 * MB), reading(1, 170, 119 * MB), reading(2, 340, 142 * MB), reading(3, 510, 166 * MB)];
+  const uncollected = { gcRuntime: true, remedy: 'no forced GC for JVM 42: is jcmd on PATH?' };
+  const j = judge(jvm, rule({ uncollected }));
+  assert.equal(j.outcome, 'inconclusive');
+  assert.match(j.reason, /^grows .* with no forced GC, but a JVM or Node heap grows lazily and 3 readings cannot tell that from a leak \(need 4\); no forced GC for JVM 42: is jcmd on PATH\?$/);
+  // Slowing growth over 4 judged readings: +40, +20, +8 MB per 100 iterations.
+  const slowing = [reading(0, 0, 50 * MB), reading(1, 100, 60 * MB), reading(2, 200, 100 * MB), reading(3, 300, 120 * MB), reading(4, 400, 128 * MB)];
+  const s = judge(slowing, rule({ uncollected }));
+  assert.equal(s.outcome, 'inconclusive');
+  assert.match(s.reason, /the growth slows round over round/);
+  // Steady growth over 4 judged readings, no GC runtime to excuse it: a leak all the same.
+  const steady = line(100 * KB, 4);
+  assert.equal(judge(steady, rule({ uncollected: { gcRuntime: false, remedy: null } })).outcome, 'leaks');
+  assert.equal(judge(steady, rule({ uncollected })).outcome, 'leaks');
+  // The same slowing readings after a forced GC are judged as before.
+  assert.equal(judge(slowing, rule()).outcome, 'leaks');
+});

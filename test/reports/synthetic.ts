@@ -96,6 +96,8 @@ export interface SynthSpec {
   error?: string | null;
   /** meta.signals; default memory per iteration. */
   signals?: SignalSpec[];
+  /** meta.heap: how memory was read; default null (a run recorded before heapgate read runtimes). */
+  heap?: RunMeta['heap'];
   /** meta.watch: folders and files the sampler measured (the columns come from `extraColumns`). */
   watch?: RunMeta['watch'];
   budgetRssBytes?: number | null;
@@ -269,6 +271,7 @@ export function syntheticRun(spec: SynthSpec = {}): SyntheticRun {
     k6Env: { VUS: '5', DURATION: `${loadTicks}s` },
     signals: spec.signals ?? [MEMORY_PER_ITERATION],
     watch: spec.watch ?? { dirs: [], files: [] },
+    heap: spec.heap ?? null,
     budgetRssBytes: spec.budgetRssBytes ?? null,
     rounds: roundRecords,
     settles: spec.noSettleRecords ? [] : settles,
