@@ -49,7 +49,9 @@ export interface RunningTarget {
   stop(): Promise<void>;
 }
 
-const READY_TIMEOUT_MS = 30_000;
+// A JVM service may take 20 s and more to answer on a loaded CI machine; a process that exits
+// fails at once anyway.
+const READY_TIMEOUT_MS = 120_000;
 
 /** Stops every target still running (for a signal handler), each by its own process group. */
 export const stopAllTargets = () => stopAllGroups();
