@@ -16,6 +16,24 @@ export function outcomeWord(outcome: Outcome): string {
   return outcome === 'settles' || outcome === 'inconclusive' ? outcome : outcome.toUpperCase();
 }
 
+/**
+ * What a reading is called: "post-GC" only when a GC was forced before it (runs recorded before
+ * heapgate found runtimes itself say nothing, and keep the old name).
+ */
+export function readingName(verdict: Pick<Verdict, 'heap'>): string {
+  return !verdict.heap || verdict.heap.postGc ? 'post-GC' : 'no-GC reading';
+}
+
+/** How the readings were taken, in words: "post-GC, forced through jcmd (jvm)", or the remedy. */
+export function readingMethod(verdict: Pick<Verdict, 'heap'>): string {
+  const heap = verdict.heap;
+  if (!heap) return 'post-GC (method not recorded)';
+  const runtimes = heap.runtimes.length ? ` (${heap.runtimes.join(', ')})` : '';
+  if (heap.postGc) return `post-GC, forced through ${heap.method}${runtimes}`;
+  const how = heap.method === 'none' ? 'no forced GC' : `read through ${heap.method}, no forced GC`;
+  return `${how}${runtimes}${heap.remedy ? `: ${heap.remedy}` : ''}`;
+}
+
 /** The judged metric at every sample where it has a value, in time order. */
 export function metricOverTime(samples: readonly Sample[], metric: string): { values: number[]; elapsedS: number[] } {
   const values: number[] = [];

@@ -18,7 +18,7 @@ import {
   formatSeconds,
   pluralUnit,
 } from './format.js';
-import { budgetText, metricOverTime, outcomeWord, readingRounds, retainedText, type RunView } from './run-view.js';
+import { budgetText, metricOverTime, outcomeWord, readingMethod, readingName, readingRounds, retainedText, type RunView } from './run-view.js';
 
 export type { RunView } from './run-view.js';
 
@@ -49,7 +49,7 @@ export function readingsTable(run: RunView): string[][] {
   const primary = verdict.signals[0];
   const spec = signalSpecs(meta).find((s) => s.name === primary?.name) ?? DEFAULT_MEMORY_SIGNAL;
   const byRound = new Map<number, Reading>(verdict.readings.map((r) => [r.round, r]));
-  const rows: string[][] = [['reading', 'phase', 'post-GC', 'Δ', pluralUnit(spec.unit), 'settled', 'judged']];
+  const rows: string[][] = [['reading', 'phase', readingName(verdict), 'Δ', pluralUnit(spec.unit), 'settled', 'judged']];
   let previous: number | null = null;
   for (const round of [0, ...readingRounds(meta, verdict.readings)]) {
     const r = byRound.get(round);
@@ -109,6 +109,7 @@ export function renderRunSummary(run: RunView, opts: { width: number }): string 
     `verdict   ${outcomeWord(verdict.outcome)}: ${verdict.reason}`,
     `run       ${who}`,
     `metric    ${verdict.metric}`,
+    `readings  ${readingMethod(verdict)}`,
     '',
     alignColumns(signalsTable(run), [2, 3, 4, 5]),
     '',

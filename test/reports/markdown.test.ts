@@ -35,12 +35,13 @@ test('the comparison rows, in order', () => {
       'verdict',
       'memory retained per iteration',
       'judged metric',
-      'baseline (post-GC)',
+      'readings',
+      'baseline reading',
       'peak',
-      'post-GC after round 1',
-      'post-GC after round 2',
-      'post-GC after round 3',
-      'post-GC after round 4',
+      'reading after round 1',
+      'reading after round 2',
+      'reading after round 3',
+      'reading after round 4',
       'growth across rounds',
       'iterations',
       'http p95 (worst round)',
@@ -60,8 +61,8 @@ test('markdown: a before/after table named by label, reasons, charts in fences w
   assert.equal(lines[0], '## heapgate: leaky vs fixed');
   assert.ok(lines.includes('| | leaky | fixed |'));
   assert.ok(lines.includes('| verdict | **LEAKS** | **settles** |'));
-  assert.ok(lines.includes('| baseline (post-GC) | 40.0 MB | 40.0 MB |'));
-  assert.ok(lines.includes('| post-GC after round 4 | 69.3 MB | 40.0 MB |'));
+  assert.ok(lines.includes('| baseline reading | 40.0 MB | 40.0 MB |'));
+  assert.ok(lines.includes('| reading after round 4 | 69.3 MB | 40.0 MB |'));
   assert.ok(lines.includes('| iterations | 200 | 200 |'));
   assert.ok(lines.includes('| thresholds | ok | ok |'));
   assert.ok(lines.includes('| budget | — | — |'));
