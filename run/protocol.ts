@@ -22,6 +22,7 @@ import { roundRecord } from './k6-summary.js';
 import type { Profile } from './profiles.js';
 import type { ScenarioLoad } from './scenarios.js';
 import { startTarget, type RunningTarget, type TargetPreset, type TargetSpec } from './target-process.js';
+import { actuatorPrometheusUrl } from '../monitor/runtime/actuator.js';
 import { nodeInspectEnv } from '../monitor/runtime/node-inspector.js';
 import { pythonAgentEnv } from '../monitor/runtime/python-agent.js';
 import { ownedTempDir } from './temp-dirs.js';
@@ -240,11 +241,14 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, spec, watch,
   const collector = await openHeapCollector(target, spec.pythonAgentDir ? { pythonAgentDir: spec.pythonAgentDir } : {});
   meta.heap = collector.info;
   ctx.log(`${plan.label ?? plan.scenario}: ${describeHeapReadings(collector.info)}`);
+  // A Spring Boot service's own Prometheus endpoint, found as a user would have named it.
+  const metricsUrl = target.metricsUrl ?? (collector.info.runtimes.includes('jvm') ? await actuatorPrometheusUrl(target.baseUrl) : null);
+  meta.target.metricsUrl = metricsUrl;
   const sampler = new Sampler({
     pid: target.pid,
     intervalMs: meta.protocol.sampleIntervalMs,
     csvPath: files.samples,
-    metricsUrl: target.metricsUrl,
+    metricsUrl,
     initialPhase: 'startup',
     watch,
     annotationColumns: collector.readsHeap ? [RUNTIME_HEAP_COLUMN] : [],

@@ -79,3 +79,19 @@ export function actuatorReader(pid: number, baseUrl: string): RuntimeReader {
     close: async () => {},
   };
 }
+
+/**
+ * `<base>/actuator/prometheus` when the service serves it (Spring Boot with Micrometer's
+ * Prometheus registry, as seed 001's did): sampled on every tick beside /proc, as if given with
+ * --metrics-url. A 2 s probe; never rejects.
+ */
+export async function actuatorPrometheusUrl(baseUrl: string): Promise<string | null> {
+  const url = `${baseUrl.replace(/\/$/, '')}/actuator/prometheus`;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+    const text = await res.text();
+    return res.ok && /^# (HELP|TYPE) /m.test(text) ? url : null;
+  } catch {
+    return null;
+  }
+}

@@ -8,12 +8,14 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { Verdict } from '../../model/types.js';
+import { readSamplesCsv } from '../../monitor/samples-csv.js';
 import { nodeJobsCommand, type NodeJobsMode } from '../support/node-jobs.js';
 import { fastapiJobsCommand, fastapiPython } from '../support/python-venv.js';
 import { springJobsCommand, springJobsJar } from '../support/spring-jobs.js';
 import { freePort, heapgate, readMeta, readVerdict, tempDir } from './helpers.js';
 
 interface Judged {
+  out: string;
   exitCode: number;
   verdict: Verdict;
   stderr: string;
@@ -28,7 +30,7 @@ async function judge(name: string, command: (port: number) => string): Promise<J
   const verdict = await readVerdict(out);
   // Every round's load happened as written: a verdict on failed requests would prove nothing.
   for (const round of (await readMeta(out)).rounds) assert.equal(round.checksRate, 1, `${name} round ${round.round}`);
-  return { exitCode: r.exitCode ?? -1, verdict, stderr: String(r.stderr) };
+  return { out, exitCode: r.exitCode ?? -1, verdict, stderr: String(r.stderr) };
 }
 
 function assertLeaks(j: Judged, method: string) {
@@ -68,7 +70,14 @@ describe('Spring Boot service (Actuator, Micrometer), started as a plain java -j
   });
 
   it('leaky leaks', async () => assertLeaks(await judge('spring-leaky', (p) => springJobsCommand(jar, p, 'leaky', { jobMs: 20 })), 'jcmd'));
-  it('fixed settles', async () => assertSettles(await judge('spring-fixed', (p) => springJobsCommand(jar, p, 'fixed', { jobMs: 20 })), 'jcmd'));
+  it('fixed settles, and its Actuator Prometheus endpoint is sampled with no flag', async () => {
+    const j = await judge('spring-fixed', (p) => springJobsCommand(jar, p, 'fixed', { jobMs: 20 }));
+    assertSettles(j, 'jcmd');
+    const meta = await readMeta(j.out);
+    assert.match(meta.target.metricsUrl ?? '', /\/actuator\/prometheus$/);
+    const { columns } = await readSamplesCsv(path.join(j.out, 'samples.csv'));
+    assert.ok(columns.some((c) => c.startsWith('jvm_memory_used_bytes{area="heap"')), columns.join(', '));
+  });
   it('a JVM with a small -Xms whose heap grows lazily under load settles', async () =>
     assertSettles(await judge('spring-xms', (p) => springJobsCommand(jar, p, 'fixed', { jobMs: 20, xms: '8m', xmx: '256m' })), 'jcmd'));
 
