@@ -4,7 +4,7 @@
 // The verdict rests on the post-GC readings across rounds, normalised by k6's completed
 // iterations (see reports/analysis/judge.ts); this module only takes the readings honestly.
 import { existsSync, writeFileSync } from 'node:fs';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EXIT, HeapgateError } from '../model/errors.js';
@@ -113,6 +113,16 @@ async function prepareRunDir(files: RunFiles, force: boolean): Promise<void> {
   await mkdir(files.k6Dir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
     throw outputError(files.dir, e);
   });
+}
+
+/** Whether the filesystem of `dir` has no room left for a run's next write (under 64 KiB free). */
+async function diskFull(dir: string): Promise<boolean> {
+  try {
+    const fs = await statfs(dir);
+    return fs.bavail * fs.bsize < 64 * 1024;
+  } catch {
+    return false;
+  }
 }
 
 /** A run folder that cannot be written (not a folder, read-only, disk full): one line, exit 9. */
@@ -361,14 +371,12 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, spec, watch,
       meta.outcome = 'aborted';
       meta.error = `interrupted during ${sampler.phase}`;
       failure = new HeapgateError('ABORTED', EXIT.aborted, `interrupted: what was measured is in ${files.dir}`);
-    } else if (e instanceof HeapgateError && e.code === 'OUTPUT_FAILED') {
-      meta.outcome = 'failed';
-      meta.error = e.message;
-      failure = e;
     } else {
+      // A full disk shows up wherever a write fails first — often in k6, which then cannot log:
+      // name the cause, not the symptom.
+      failure = (await diskFull(files.dir)) ? outputError(files.dir, Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' })) : e;
       meta.outcome = 'failed';
-      meta.error = e instanceof Error ? e.message : String(e);
-      failure = e;
+      meta.error = failure instanceof Error ? failure.message : String(failure);
     }
   } finally {
     stopping = true;
