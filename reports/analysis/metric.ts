@@ -4,6 +4,9 @@
 // target exposes, so the choice is made from the CSV's columns, in this order:
 //
 //   1. an explicit metric (`--metric`): one column, or a `a+b` sum of columns;
+//   1a. promql_value: the memory the user's own PromQL query (`--query`) reads from Prometheus.
+//      Giving a query is saying what the target's memory is; for a service in a cluster, with no
+//      process heapgate started, it is the only memory there is;
 //   1b. runtime_heap_bytes: the live heap heapgate read itself after each forced GC (jcmd for a
 //      JVM, the inspector for Node, the agent for CPython), when it could;
 //   2. Node: nodejs_heap_size_used_bytes + nodejs_external_memory_bytes. Buffers and other
@@ -15,6 +18,7 @@
 //      pages, so it can stay high after a real release, but it never misses a leak.
 import { DISK_COLUMN, RUNTIME_HEAP_COLUMN, type Sample } from '../../model/types.js';
 import { EXIT, HeapgateError } from '../../model/errors.js';
+import { PROMQL_COLUMN } from '../../monitor/sources/promql.js';
 
 export const NODE_HEAP = 'nodejs_heap_size_used_bytes';
 export const NODE_EXTERNAL = 'nodejs_external_memory_bytes';
@@ -140,6 +144,9 @@ export function chooseMetric(
     columns.includes(column) &&
     (samples === undefined || samples.some((s) => typeof s.values[column] === 'number'));
 
+  if (has(PROMQL_COLUMN)) {
+    return { metric: PROMQL_COLUMN, columns: [PROMQL_COLUMN], why: "the memory the run's PromQL query (--query) reads from Prometheus" };
+  }
   if (has(RUNTIME_HEAP_COLUMN)) {
     return {
       metric: RUNTIME_HEAP_COLUMN,
