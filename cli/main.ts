@@ -7,6 +7,7 @@ import { sweepOrphanedTempDirs } from '../run/temp-dirs.js';
 import { HEAPGATE_VERSION } from '../run/version.js';
 import { loadtestCommand } from './commands/loadtest.js';
 import { analyseCommand, compareCommand, gateCommand } from './commands/reports.js';
+import { k8sCommand } from './commands/k8s.js';
 import { runCommand } from './commands/run.js';
 import { monitorCommand, setupCommand, targetCommand } from './commands/tools.js';
 
@@ -19,7 +20,7 @@ const program = new Command('heapgate')
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-for (const cmd of [runCommand(), loadtestCommand(), compareCommand(), gateCommand(), analyseCommand(), monitorCommand(), targetCommand(), setupCommand()]) {
+for (const cmd of [runCommand(), loadtestCommand(), compareCommand(), gateCommand(), analyseCommand(), monitorCommand(), targetCommand(), setupCommand(), k8sCommand()]) {
   program.addCommand(cmd.exitOverride());
 }
 
