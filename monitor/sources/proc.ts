@@ -135,25 +135,21 @@ async function readProcess(pid: number): Promise<ProcessFigures | null> {
   }
 }
 
-/** /proc/<pid>/stat of one process, parsed; null when it no longer exists. */
-export async function readStat(pid: number): Promise<StatFields | null> {
+/** One /proc/<pid>/<file>, parsed; null when the process no longer exists. */
+async function readParsed<T>(pid: number, file: 'stat' | 'status', parse: (text: string) => T): Promise<T | null> {
   try {
-    return parseStat(await readFile(`/proc/${pid}/stat`, 'utf8'));
+    return parse(await readFile(`/proc/${pid}/${file}`, 'utf8'));
   } catch (e) {
     if (isGone(e)) return null;
     throw e;
   }
 }
 
+/** /proc/<pid>/stat of one process, parsed; null when it no longer exists. */
+export const readStat = (pid: number): Promise<StatFields | null> => readParsed(pid, 'stat', parseStat);
+
 /** /proc/<pid>/status of one process, parsed; null when it no longer exists. */
-export async function readStatus(pid: number): Promise<StatusFields | null> {
-  try {
-    return parseStatus(await readFile(`/proc/${pid}/status`, 'utf8'));
-  } catch (e) {
-    if (isGone(e)) return null;
-    throw e;
-  }
-}
+export const readStatus = (pid: number): Promise<StatusFields | null> => readParsed(pid, 'status', parseStatus);
 
 // --- finding descendants -------------------------------------------------------------------
 
