@@ -220,7 +220,7 @@ describe('the PromQL source against a real Prometheus scraping the reference tar
       const proc = med(p, 'proc_rss_bytes');
       assert.ok(Math.abs(med(p, 'promql_value') - proc) / proc < 0.02, `${p}: PromQL RSS ${MiB(med(p, 'promql_value'))} MiB vs /proc ${MiB(proc)} MiB`);
       const heap = med(p, 'nodejs_heap_size_used_bytes');
-      assert.ok(Math.abs(med(p, 'promql_heap_bytes') - heap) / heap < 0.05, `${p}: PromQL heap ${MiB(med(p, 'promql_heap_bytes'))} MiB vs /metrics ${MiB(heap)} MiB`);
+      assert.ok(Math.abs(med(p, 'promql_heap_bytes') - heap) / heap < 0.1, `${p}: PromQL heap ${MiB(med(p, 'promql_heap_bytes'))} MiB vs /metrics ${MiB(heap)} MiB`);
     }
     // The growth the leak left behind, seen both ways.
     const growProc = med('idle-after', 'proc_rss_bytes') - med('idle-before', 'proc_rss_bytes');
