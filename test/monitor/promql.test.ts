@@ -2,8 +2,10 @@
 // give them), the one reading a memory query must come down to, scrape intervals from
 // /api/v1/targets, which readings are fresh, and how promql_value becomes the judged metric.
 // The source against a real Prometheus server is in test/e2e/promql.test.ts.
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Sample } from '../../model/types.js';
 import { FreshReadings } from '../../monitor/sources/promql-source.js';
 import {
@@ -13,6 +15,7 @@ import {
   parseQueryAnswer,
   prometheusApiUrl,
   prometheusBaseProblem,
+  promqlInstant,
   scrapeIntervalFromTargets,
 } from '../../monitor/sources/promql.js';
 import { chooseMetric } from '../../reports/analysis/metric.js';
@@ -207,5 +210,48 @@ describe('promql_value as the judged metric', () => {
     assert.equal(chooseMetric(['proc_rss_bytes', PROMQL_COLUMN], 'proc_rss_bytes').metric, 'proc_rss_bytes');
     const samples = [row({ proc_rss_bytes: 1, [PROMQL_COLUMN]: null })];
     assert.equal(chooseMetric(['proc_rss_bytes', PROMQL_COLUMN], null, samples).metric, 'proc_rss_bytes');
+  });
+});
+
+describe('the requests promqlInstant makes', () => {
+  // A listener that records what arrives and answers like the API (or, under /wrong, like a web
+  // server that is not Prometheus). What Prometheus itself makes of them: test/e2e/promql.test.ts.
+  const seen: Array<{ method: string; url: string; auth: string | undefined; type: string | undefined; body: string }> = [];
+  let server: http.Server;
+  let base = '';
+  before(async () => {
+    server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        seen.push({ method: req.method!, url: req.url!, auth: req.headers.authorization, type: req.headers['content-type'], body });
+        if (req.url!.startsWith('/wrong/')) {
+          res.writeHead(404, { 'content-type': 'text/html' }).end('<html>not found</html>');
+        } else {
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(VECTOR));
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((r) => server.close(() => r())));
+
+  it('POSTs the query as a form under the path prefix, credentials as Basic auth and not in the URL', async () => {
+    const query = 'sum(container_memory_working_set_bytes{pod=~"api-.*"}) + 0';
+    const answer = await promqlInstant(`http://ops:s%3Acret@${base.slice('http://'.length)}/prometheus`, query, { timeoutMs: 2000 });
+    assert.equal(oneReading(answer), 1);
+    const got = seen.at(-1)!;
+    assert.equal(got.method, 'POST');
+    assert.equal(got.url, '/prometheus/api/v1/query');
+    assert.equal(got.type, 'application/x-www-form-urlencoded;charset=UTF-8');
+    assert.equal(new URLSearchParams(got.body).get('query'), query);
+    assert.equal(got.auth, `Basic ${Buffer.from('ops:s:cret').toString('base64')}`);
+  });
+
+  it('says so in one line when the answer is not the API’s', async () => {
+    await assert.rejects(promqlInstant(`${base}/wrong`, 'up', { timeoutMs: 2000 }), {
+      message: `POST ${base}/wrong/api/v1/query: HTTP 404, not JSON (is this the Prometheus server's base URL?)`,
+    });
   });
 });
