@@ -189,18 +189,20 @@ describe('the PromQL source against a real Prometheus scraping the reference tar
     }
 
     // Each PromQL reading is a scrape about one interval old (three, on a busy machine): it lies
-    // within what /proc read over that window, give or take the target's churn between reads.
+    // within what /proc read over that window, give or take the target's churn between reads —
+    // little when idle; under load RSS swings by megabytes between two 500 ms reads of /proc.
     const window = (r: Sample, column: string) =>
       rows.filter((o) => o.elapsedS <= r.elapsedS && o.elapsedS >= r.elapsedS - 3 * SCRAPE_S).map((o) => o.values[column]).filter((v): v is number => typeof v === 'number');
-    const offs: number[] = [];
+    const offs: Record<string, number[]> = { 'idle-before': [], load: [], 'idle-after': [] };
     for (const r of withPromql) {
       const proc = window(r, 'proc_rss_bytes');
       const lo = Math.min(...proc);
       const hi = Math.max(...proc);
       const v = r.values.promql_value as number;
       const off = v < lo ? (lo - v) / lo : v > hi ? (v - hi) / hi : 0;
-      offs.push(off);
-      assert.ok(off <= 0.03, `PromQL RSS ${MiB(v)} MiB at ${r.elapsedS} s is ${(off * 100).toFixed(1)} % outside /proc's ${MiB(lo)}–${MiB(hi)} MiB`);
+      offs[r.phase]!.push(off);
+      const limit = r.phase === 'load' ? 0.15 : 0.03;
+      assert.ok(off <= limit, `PromQL RSS ${MiB(v)} MiB at ${r.elapsedS} s is ${(off * 100).toFixed(1)} % outside /proc's ${MiB(lo)}–${MiB(hi)} MiB`);
     }
 
     // Side by side, per phase: medians of each reading of the same process.
@@ -215,8 +217,11 @@ describe('the PromQL source against a real Prometheus scraping the reference tar
         `${p.padEnd(12)} ${MiB(med(p, 'proc_rss_bytes')).padStart(9)}   ${MiB(med(p, 'promql_value')).padStart(10)}   ${MiB(med(p, 'process_resident_memory_bytes')).padStart(12)}   ${MiB(med(p, 'promql_heap_bytes')).padStart(11)}   ${MiB(med(p, 'nodejs_heap_size_used_bytes')).padStart(13)}`,
       );
     }
-    t.diagnostic(`PromQL readings: ${withPromql.length} of ${rows.length} rows; largest distance outside /proc's window ${(Math.max(...offs) * 100).toFixed(2)} %`);
-    for (const p of ['idle-before', 'idle-after']) {
+    const worst = Object.entries(offs).map(([p, xs]) => `${p} ${(Math.max(0, ...xs) * 100).toFixed(2)} %`);
+    t.diagnostic(`PromQL readings: ${withPromql.length} of ${rows.length} rows; largest distance outside /proc's window: ${worst.join(', ')}`);
+    // Medians of one phase against each other: after the load, when memory holds still (before
+    // it, a just-started node still moves by megabytes, and the per-reading check above covers it).
+    for (const p of ['idle-after']) {
       const proc = med(p, 'proc_rss_bytes');
       assert.ok(Math.abs(med(p, 'promql_value') - proc) / proc < 0.02, `${p}: PromQL RSS ${MiB(med(p, 'promql_value'))} MiB vs /proc ${MiB(proc)} MiB`);
       const heap = med(p, 'nodejs_heap_size_used_bytes');
