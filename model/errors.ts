@@ -3,8 +3,9 @@
 // alone (the stack only under --verbose), then exits with the code.
 
 /**
- * Exit codes, documented in the README. 99 mirrors k6's "thresholds failed"; 98 and 97 sit beside
- * it for the other ways a gate fails on a finished run (over budget, load that did not happen).
+ * Exit codes, documented in the README. 99 mirrors k6's "thresholds failed"; 98, 97 and 96 sit
+ * beside it for the other ways a gate fails on a finished run (over budget, load that did not
+ * happen, k6's own thresholds failed while memory came back).
  */
 export const EXIT = {
   ok: 0,
@@ -17,6 +18,7 @@ export const EXIT = {
   k6Failed: 7,
   targetFailed: 8,
   outputFailed: 9,
+  thresholdsFailed: 96,
   invalid: 97,
   overBudget: 98,
   leaks: 99,

@@ -73,7 +73,7 @@ export interface TargetExit {
   service?: { pid: number; name: string };
 }
 
-/** What one k6 round achieved, extracted from that round's handleSummary JSON. */
+/** What one k6 round achieved, extracted from that round's summary export (k6 --summary-export). */
 export interface RoundRecord {
   round: number;
   k6ExitCode: number;
@@ -85,7 +85,11 @@ export interface RoundRecord {
   httpP95Ms: number | null;
   httpFailedRate: number | null;
   checksRate: number | null;
+  /** False when k6 reported a failed threshold; a round without a summary reports none. */
   thresholdsOk: boolean;
+  /** The thresholds that failed, as `metric: expression` (e.g. `http_req_duration: p(95)<200`);
+   *  absent in runs recorded before it was kept. */
+  failedThresholds?: string[];
   /** Custom scenario metrics worth reporting, e.g. { jobs_timed_out: 0, polls_per_job_avg: 1.2 }. */
   custom: Record<string, number>;
   startedElapsedS: number;
@@ -185,6 +189,23 @@ export const DISK_COLUMN = {
 
 export type RunOutcome = 'completed' | 'crashed' | 'aborted' | 'failed';
 
+/** The k6 script a run drove load with, archived once before the target started. */
+export interface ScriptRecord {
+  /** built-in: a scenario shipped with heapgate; file: the user's own script. */
+  kind: 'built-in' | 'file';
+  /** The script as given: a built-in's name, or the path of the user's file. */
+  given: string;
+  /** Absolute path of the script that was archived (the esbuild bundle's entry when bundled). */
+  path: string;
+  /** Whether heapgate bundled it with esbuild first (--bundle). */
+  bundled: boolean;
+  /** The archive every k6 run of the run used, relative to the run folder. */
+  archive: string;
+  /** From `k6 inspect --execution-requirements`: the most VUs and the longest a run may take. */
+  maxVUs: number | null;
+  totalDuration: string | null;
+}
+
 /** run-meta.json: everything about a run except its samples. */
 export interface RunMeta {
   tool: { name: 'heapgate'; version: string };
@@ -202,6 +223,8 @@ export interface RunMeta {
     gcUrl: string | null;
   };
   k6: { path: string; version: string };
+  /** What k6 ran; absent in runs recorded before scripts were archived. */
+  script?: ScriptRecord;
   protocol: ProtocolOptions;
   /** Environment handed to k6 for every round (scenario knobs such as VUS, DURATION). */
   k6Env: Record<string, string>;

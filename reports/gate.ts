@@ -2,11 +2,18 @@
 // pipeline that already treats k6's 99 as "the load test failed" needs no new rule; a peak over
 // the RSS budget (seed 002: "no exit 137", memory under 60–63% of the box) is 98, next to it.
 //
+// k6's own thresholds failing is k6's finding about the load (latency, error rates), not
+// heapgate's about memory: it has its own code, 96, so a pipeline can tell "the service leaks"
+// from "the load test's SLOs failed".
+//
 // The order says which failure a run is reported by when it has several:
-//   crashed (4) > interrupted (130) > invalid (97) > leaks (99) > over budget (98) > inconclusive (3) > settles (0)
+//   crashed (4) > interrupted (130) > invalid (97) > leaks (99) > over budget (98)
+//     > k6 thresholds failed (96) > inconclusive (3) > settles (0)
 // A crash makes every reading moot; a run that was stopped, or whose load mostly failed, measured
-// nothing worth judging; a leak is the finding this tool exists for and is worse than a high
-// peak; a peak over budget is a fact even when the leak judgement could not decide.
+// nothing worth judging (a load that mostly failed usually fails thresholds too: it is invalid,
+// and its reason says the thresholds failed); a leak is the finding this tool exists for and is
+// worse than a high peak; heapgate's memory findings come before k6's; a peak over budget and
+// failed thresholds are facts even when the leak judgement could not decide.
 import { EXIT, type ExitCode } from '../model/errors.js';
 import type { Outcome, Verdict } from '../model/types.js';
 
@@ -39,8 +46,14 @@ export function isOverBudget(verdict: Pick<Verdict, 'budget'>): boolean {
   return Boolean(verdict.budget) && !verdict.budget!.ok;
 }
 
-export function exitCodeForVerdict(verdict: Pick<Verdict, 'outcome' | 'budget'>): ExitCode {
+/** Whether k6 reported a failed threshold in any round (a verdict.json without k6 figures: no). */
+export function thresholdsFailed(verdict: { k6?: Pick<Verdict['k6'], 'thresholdsOk'> }): boolean {
+  return verdict.k6?.thresholdsOk === false;
+}
+
+export function exitCodeForVerdict(verdict: Pick<Verdict, 'outcome' | 'budget'> & { k6?: Pick<Verdict['k6'], 'thresholdsOk'> }): ExitCode {
   if (verdict.outcome !== 'settles' && verdict.outcome !== 'inconclusive') return exitCodeForOutcome(verdict.outcome);
   if (isOverBudget(verdict)) return EXIT.overBudget;
+  if (thresholdsFailed(verdict)) return EXIT.thresholdsFailed;
   return exitCodeForOutcome(verdict.outcome);
 }

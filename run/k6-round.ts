@@ -1,4 +1,5 @@
-// One k6 run of a bundled scenario: its output to a log file, its summary JSON read back.
+// One k6 run of a script or archive: its output to a log file, k6's summary export read back, and
+// k6's own reason in one line when it stopped the test.
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -6,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { nonLoopbackCidrs } from '../model/loopback.js';
 import { readStatus } from '../monitor/sources/proc.js';
 import type { K6Binary } from './k6-binary.js';
-import type { K6Summary } from './k6-summary.js';
+import { fromSummaryExport, type K6Summary } from './k6-summary.js';
 
 export interface K6RunResult {
   exitCode: number;
@@ -14,6 +15,8 @@ export interface K6RunResult {
   summary: K6Summary | null;
   /** k6's own peak RSS (VmHWM), read while it ran; null when never read. */
   peakRssBytes: number | null;
+  /** k6's reason in one line when it exited with neither 0 nor 99 (k6Reason); else null. */
+  reason: string | null;
 }
 
 /**
@@ -36,11 +39,56 @@ async function watchPeakRss(pid: number | undefined, done: Promise<unknown>): Pr
 /** k6 exit codes worth a name in a message (k6's errext/exitcodes). */
 export const K6_EXIT_NAMES: Record<number, string> = {
   99: 'thresholds failed',
-  104: 'invalid config',
+  100: 'setup timed out',
+  101: 'teardown timed out',
+  104: 'invalid options',
   105: 'aborted externally',
   107: 'script exception',
-  108: 'script aborted',
+  108: 'script aborted (test.abort())',
+  109: 'crashed (Go panic)',
+  110: 'test marked as failed (execution.test.fail())',
 };
+
+/** The error line that states why, for the exits whose log has a generic line beside it. */
+const REASON_LINE: Record<number, RegExp> = {
+  108: /^test aborted/,
+  110: /^test marked as failed/,
+};
+
+/** The message of one logfmt line of level error: `… level=error msg="…" …`, unquoted. */
+function errorMessage(line: string): string | null {
+  const m = /\blevel=error\b.*?\bmsg="((?:[^"\\]|\\.)*)"/.exec(line);
+  if (!m) return null;
+  try {
+    return JSON.parse(`"${m[1]}"`) as string;
+  } catch {
+    // Go's quoting has escapes JSON lacks (\x1b, \a): keep the text as written.
+    return m[1]!.replace(/\\n/g, '\n').replace(/\\t/g, '\t').replace(/\\"/g, '"');
+  }
+}
+
+/**
+ * k6's own reason for stopping, in one line, from its log: `test aborted: enough at default
+ * (file:///…/flow.ts:4:12(20))`, `Error: no token at setup (file:///…)`, `could not initialize
+ * 'x.ts': … Line 2:65 Expected ")" but found ";"`. A stack is cut to its first frame. null when
+ * the log has no error line.
+ */
+export function k6Reason(log: string, exitCode: number): string | null {
+  const lines = log.split('\n');
+  // The script's own console.error lines are level=error too: k6's lines first.
+  const own = lines.filter((l) => !/\bsource=console\b/.test(l));
+  const errors = [...own, ...lines.filter((l) => !own.includes(l))].flatMap((l) => errorMessage(l) ?? []);
+  const pattern = REASON_LINE[exitCode];
+  const chosen = (pattern && errors.find((e) => pattern.test(e))) || errors[0];
+  if (chosen === undefined) return null;
+  return chosen
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .slice(0, 2)
+    .join(' ')
+    .replace(/\s+/g, ' ');
+}
 
 /**
  * What keeps a k6 run on this machine whatever URLs its script builds (a path variable such as
@@ -62,22 +110,25 @@ const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p)) 
 
 export async function runK6(opts: {
   k6: K6Binary;
+  /** A script or, as the protocol runs it, the run's archive (k6/script.tar). */
   script: string;
   env: Record<string, string>;
+  /** Where k6 writes its summary export (--summary-export). */
   summaryPath: string;
   logPath: string;
   signal: AbortSignal;
   /** Lift the loopback-only block list (and let proxies through): for remote targets, opted into. */
   allowRemote?: boolean;
 }): Promise<K6RunResult> {
-  const env = { ...opts.env, SUMMARY_JSON: opts.summaryPath };
   const guard = opts.allowRemote ? { args: [], env: {} } : LOOPBACK_ONLY;
   const args = [
     'run',
     '--quiet',
     '--no-usage-report',
+    '--summary-export',
+    opts.summaryPath,
     ...guard.args,
-    ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+    ...envArgs(opts.env),
     opts.script,
   ];
   const log = { file: opts.logPath, append: true } as const;
@@ -96,9 +147,16 @@ export async function runK6(opts: {
   const [r, peakRssBytes] = await Promise.all([child, watchPeakRss(child.pid, child)]);
   let summary: K6Summary | null = null;
   try {
-    summary = JSON.parse(await readFile(opts.summaryPath, 'utf8')) as K6Summary;
+    summary = fromSummaryExport(JSON.parse(await readFile(opts.summaryPath, 'utf8')));
   } catch {
     summary = null; // k6 wrote none: it failed to start or was killed
   }
-  return { exitCode: r.exitCode ?? (r.signal ? 128 : 1), summary, peakRssBytes };
+  const exitCode = r.exitCode ?? (r.signal ? 128 : 1);
+  const reason = exitCode === 0 || exitCode === 99 ? null : k6Reason(await readFile(opts.logPath, 'utf8').catch(() => ''), exitCode);
+  return { exitCode, summary, peakRssBytes, reason };
+}
+
+/** `-e KEY=VALUE` for each variable, as every k6 command takes them. */
+export function envArgs(env: Record<string, string>): string[] {
+  return Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
 }

@@ -8,7 +8,7 @@ import { mkdir, readdir, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EXIT, HeapgateError } from '../model/errors.js';
-import { runFiles, scenarioBundle, type RunFiles } from '../model/paths.js';
+import { runFiles, type RunFiles } from '../model/paths.js';
 import { settledWindow } from '../model/settle.js';
 import { RUNTIME_HEAP_COLUMN, type JudgeOptions, type RunMeta, type Sample, type SettleRecord, type Verdict } from '../model/types.js';
 import { Sampler } from '../monitor/sampler.js';
@@ -18,6 +18,7 @@ import { loadRun, writeVerdict } from '../reports/run-dir.js';
 import { describeHeapReadings, openHeapCollector } from './heap-collector.js';
 import { ensureK6, type K6Binary } from './k6-binary.js';
 import { K6_EXIT_NAMES, runK6 } from './k6-round.js';
+import { builtinScript, prepareScript, type ScriptSource } from './script.js';
 import { roundRecord } from './k6-summary.js';
 import type { Profile } from './profiles.js';
 import type { ScenarioLoad } from './scenarios.js';
@@ -29,7 +30,10 @@ import { ownedTempDir } from './temp-dirs.js';
 import { HEAPGATE_VERSION } from './version.js';
 
 export interface RunPlan {
+  /** The scenario's name in reports: a built-in's, or the user's script's base name. */
   scenario: string;
+  /** The k6 script (run/script.ts scriptFromArg); default the built-in named `scenario`. */
+  script?: ScriptSource;
   profile: Profile;
   /** The scenario's load, signals and budget in this profile (run/scenarios.ts). */
   load: ScenarioLoad;
@@ -231,7 +235,18 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, spec, watch,
   const removeScratch = () => Promise.all(spec.scratch.map((d) => rm(d, { recursive: true, force: true })));
 
   let target: RunningTarget;
+  let archive: string;
   try {
+    // The script is archived and checked before the target starts: a broken one costs seconds.
+    meta.script = await prepareScript({
+      k6,
+      source: plan.script ?? builtinScript(plan.scenario),
+      env: { ...meta.k6Env, BASE_URL: spec.baseUrl.replace(/\/$/, '') },
+      k6Dir: files.k6Dir,
+      runDir: files.dir,
+      signal: ctx.signal,
+    });
+    archive = path.join(files.dir, meta.script.archive);
     target = await startTarget(spec, files.targetLog);
   } catch (e) {
     meta.outcome = 'failed';
@@ -281,7 +296,6 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, spec, watch,
     await sampler.start();
     for (const w of sampler.warnings) ctx.log(`warning: ${w}`);
     const metric = chooseMetric(sampler.columns, plan.judge?.metric ?? null).metric;
-    const script = scenarioBundle(plan.scenario);
 
     const settle = async (phase: string): Promise<void> => {
       sampler.setPhase(phase);
@@ -313,13 +327,14 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, spec, watch,
       ctx.log(`${plan.label ?? plan.scenario}: ${phase} ${record.stable ? 'still' : 'NOT still'} after ${record.durationS.toFixed(1)} s, ${record.gcRequests} GC (${record.method})`);
     };
 
-    const load = async (which: 'warmup' | number, duration: string) => {
+    // Every k6 run is the archive as it is: its options (VUs, duration) were fixed when it was made.
+    const load = async (which: 'warmup' | number) => {
       const name = typeof which === 'number' ? `load-${which}` : which;
       const summaryPath = files.k6Summary(which);
       const logPath = files.k6Log(which);
-      const env = { ...meta.k6Env, DURATION: duration, BASE_URL: target.baseUrl };
+      const env = { ...meta.k6Env, BASE_URL: target.baseUrl };
       const startedElapsedS = sampler.latest()?.elapsedS ?? 0;
-      const r = await runK6({ k6, script, env, summaryPath, logPath, signal: step });
+      const r = await runK6({ k6, script: archive, env, summaryPath, logPath, signal: step });
       if (typeof which === 'number' && (r.summary || !step.aborted)) {
         // Recorded before anything else is decided: a round cut short by a crash keeps what k6 wrote.
         const rec = roundRecord(r.summary, {
@@ -334,20 +349,23 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, spec, watch,
         ctx.log(`${plan.label ?? plan.scenario}: round ${which}/${meta.protocol.rounds}: ${rec.iterations} iterations, p95 ${rec.httpP95Ms?.toFixed(1) ?? 'n/a'} ms`);
       }
       step.throwIfAborted();
+      // 99 (thresholds failed) is a finding about the load, reported beside the verdict; any
+      // other exit (a script exception, test.abort(), test.fail(), …) stops the run with k6's reason.
       if (r.exitCode !== 0 && r.exitCode !== 99) {
         const why = K6_EXIT_NAMES[r.exitCode] ?? 'failed';
-        throw new HeapgateError('K6_FAILED', EXIT.k6Failed, `k6 ${why} (exit ${r.exitCode}) in ${name}: see ${logPath}`);
+        const log = path.relative(files.dir, logPath);
+        throw new HeapgateError('K6_FAILED', EXIT.k6Failed, `k6 ${why} (exit ${r.exitCode}) in ${name}: ${r.reason ?? 'no reason logged'} (see ${log})`);
       }
     };
 
     if (plan.profile.warmupS > 0) {
       sampler.setPhase('warmup');
-      await load('warmup', `${plan.profile.warmupS}s`);
+      await load('warmup');
     }
     await settle('settle-baseline');
     for (let round = 1; round <= meta.protocol.rounds; round++) {
       sampler.setPhase(`load-${round}`);
-      await load(round, meta.k6Env.DURATION ?? '10s');
+      await load(round);
       sampler.setPhase(`cooldown-${round}`);
       await sleep(meta.protocol.cooldownS * 1000, undefined, { signal: step });
       await settle(`settle-${round}`);

@@ -1,7 +1,12 @@
 // What each scenario sends in each profile, what it judges, and what the reference target needs
-// for it. A scenario's bundle is dist/scenarios/<name>.js; its knobs reach k6 as -e KEY=VALUE.
+// for it. A scenario's bundle is dist/scenarios/<name>.js; its knobs reach k6 as -e KEY=VALUE
+// (DURATION among them, read into its options when the run archives it: run/script.ts).
+// A user's own script brings its own load and is judged on memory per iteration, or per the
+// unit of work --per names.
+import { EXIT, HeapgateError } from '../model/errors.js';
 import { DISK_COLUMN, type DiskWatch, type SignalSpec } from '../model/types.js';
 import type { ProfileName } from './profiles.js';
+import type { ScriptSource } from './script.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -92,16 +97,76 @@ const uploadFlood: Scenario = {
 
 export const SCENARIOS: Record<string, Scenario> = { [jobFlow.name]: jobFlow, [uploadFlood.name]: uploadFlood };
 
+/** The user's own script: its options are its load; it is judged on memory per iteration. */
+const OWN_LOAD: Readonly<ScenarioLoad> = Object.freeze({
+  description: 'the script’s own load (its options: VUs, duration, scenarios)',
+  k6Env: {},
+  targetArgs: [],
+  signals: [memoryPerIteration],
+  budgetRssBytes: null,
+  watch: { dirs: [], files: [] },
+});
+
 /** The load of a scenario in a profile; a scenario heapgate has no settings for is judged on memory per iteration. */
 export function scenarioLoad(name: string, profile: ProfileName): ScenarioLoad {
-  return (
-    SCENARIOS[name]?.load(profile) ?? {
-      description: 'the scenario’s own load (heapgate has no settings for it)',
-      k6Env: {},
-      targetArgs: [],
-      signals: [memoryPerIteration],
-      budgetRssBytes: null,
-      watch: { dirs: [], files: [] },
-    }
-  );
+  return SCENARIOS[name]?.load(profile) ?? { ...OWN_LOAD, signals: [...OWN_LOAD.signals] };
+}
+
+/**
+ * The load of what `heapgate run` was given: a built-in's profile settings, or, for the user's own
+ * script (even one named like a built-in), nothing but the default signal.
+ */
+export function loadFor(script: Pick<ScriptSource, 'kind' | 'name'>, profile: ProfileName): ScenarioLoad {
+  return script.kind === 'built-in' ? scenarioLoad(script.name, profile) : { ...OWN_LOAD, signals: [...OWN_LOAD.signals] };
+}
+
+/** What the first (memory) signal counts as work: --per, --per-scale, --per-unit. */
+export interface WorkFlags {
+  per?: string;
+  perScale?: number;
+  perUnit?: string;
+}
+export type Work = Pick<SignalSpec, 'work' | 'workScale' | 'unit'>;
+
+/** k6's metric names: letters, digits and underscores, not starting with a digit (k6 allows 128). */
+const K6_METRIC_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+/** k6 metrics whose figure a RoundRecord keeps in its own field, and their unit's name. */
+const K6_WORK: Record<string, { work: string; unit: string }> = {
+  iterations: { work: 'iterations', unit: 'iteration' },
+  http_reqs: { work: 'httpReqs', unit: 'request' },
+  data_sent: { work: 'data_sent', unit: 'byte sent' },
+  data_received: { work: 'data_received', unit: 'byte received' },
+};
+
+/**
+ * The unit of work the flags name, or null when they name none (the signal keeps its own). Any
+ * k6 counter will do: k6's (`iterations`, `http_reqs`, `data_sent`) or the script's own (a
+ * Counter such as `uploads_accepted`); one the summaries lack is reported by the verdict, which
+ * then names it. Malformed flags are USAGE (exit 2).
+ */
+export function workFromFlags(o: WorkFlags): Work | null {
+  const usage = (why: string) => new HeapgateError('USAGE', EXIT.usage, why);
+  if (o.per === undefined) {
+    if (o.perScale !== undefined || o.perUnit !== undefined) throw usage('--per-scale and --per-unit go with --per <k6 metric>');
+    return null;
+  }
+  if (!K6_METRIC_NAME.test(o.per)) throw usage(`--per "${o.per}" is not a k6 metric name (letters, digits and _; e.g. iterations, http_reqs, data_sent)`);
+  if (o.perScale !== undefined && (o.perUnit === undefined || o.perUnit.trim() === '')) {
+    throw usage(`--per-scale needs --per-unit, the name of the scaled unit (e.g. --per-unit "MB sent")`);
+  }
+  if (o.perUnit !== undefined && o.perUnit.trim() === '') throw usage('--per-unit is blank');
+  const known = K6_WORK[o.per];
+  return {
+    work: known?.work ?? o.per,
+    workScale: o.perScale ?? 1,
+    unit: o.perUnit?.trim() ?? known?.unit ?? o.per,
+  };
+}
+
+/** The load with its first (memory) signal counting `work`; the other signals keep theirs. */
+export function withWork(load: ScenarioLoad, work: Work | null): ScenarioLoad {
+  if (!work) return load;
+  const [first, ...rest] = load.signals;
+  return first ? { ...load, signals: [{ ...first, ...work }, ...rest] } : load;
 }

@@ -1,5 +1,7 @@
 // `heapgate run <scenario>`: the protocol against the reference target (--mode) or any service
-// heapgate starts itself (--start … --base-url …). Verdict JSON on stdout, summary on stderr.
+// heapgate starts itself (--start … --base-url …). The scenario is a built-in (job-flow,
+// upload-flood) or the user's own k6 script (run/script.ts). Verdict JSON on stdout, summary on
+// stderr.
 import { Command, Option } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -11,7 +13,8 @@ import { renderRunSummary } from '../../reports/render/terminal.js';
 import { loopbackUrl } from '../../run/loopback.js';
 import { profileNamed } from '../../run/profiles.js';
 import { runProtocol, type RunPlan } from '../../run/protocol.js';
-import { scenarioLoad, type ScenarioLoad } from '../../run/scenarios.js';
+import { loadFor, withWork, workFromFlags, type ScenarioLoad, type WorkFlags } from '../../run/scenarios.js';
+import { scriptFromArg } from '../../run/script.js';
 import { referenceTarget } from '../../run/reference-target.js';
 import type { TargetPreset, TargetSpec } from '../../run/target-process.js';
 import { runInterrupts } from '../interrupt.js';
@@ -42,7 +45,8 @@ export function judgeFromFlags(o: { metric?: string; leakThreshold?: number; min
   return j;
 }
 
-interface RunFlags {
+interface RunFlags extends WorkFlags {
+  bundle?: boolean;
   mode?: 'leaky' | 'fixed';
   start?: string;
   baseUrl?: string;
@@ -100,7 +104,11 @@ function targetFromFlags(o: RunFlags, load: ScenarioLoad, outDir: string): Targe
 export function runCommand(): Command {
   const cmd = new Command('run')
     .description('run a scenario against a service in rounds, judge whether its memory comes back')
-    .argument('<scenario>', 'scenario name, e.g. job-flow')
+    .argument('<scenario>', 'a built-in scenario (job-flow, upload-flood) or the path of your k6 script (.ts or .js)')
+    .option('--bundle', 'bundle your script with esbuild first (npm imports, imports without an extension)')
+    .option('--per <metric>', 'unit of work of the first (memory) signal: any k6 counter, e.g. iterations (default), http_reqs, data_sent, or your own Counter')
+    .option('--per-scale <n>', 'divide the --per counter by this, e.g. 1048576 for bytes → MB (needs --per-unit)', wholeNumber(1))
+    .option('--per-unit <name>', 'name of the unit of work in reports, e.g. "MB sent"')
     .addOption(new Option('--mode <mode>', 'start the reference target in this mode').choices(['leaky', 'fixed']))
     .option('--start <command>', 'start this command as the target instead (run through a shell)')
     .option('--base-url <url>', 'where the started service answers (loopback only)')
@@ -120,11 +128,13 @@ export function runCommand(): Command {
     .option('--target-arg <arg>', 'extra flag for the reference target, repeatable, e.g. --target-arg=--defects=base64', (v: string, prev: string[]) => [...prev, v], []);
   return addJudgeOptions(cmd).action(async (scenario: string, o: RunFlags) => {
     const profile = profileNamed(o.profile);
-    const load = scenarioLoad(checkScenario(scenario), profile.name);
-    const outDir = path.resolve(o.out ?? path.join(RESULTS_DIR, `${timestamp()}-${scenario}`));
+    const script = scriptFromArg(scenario, o.bundle ? { bundle: true } : {});
+    const load = withWork(loadFor(script, profile.name), workFromFlags(o));
+    const outDir = path.resolve(o.out ?? path.join(RESULTS_DIR, `${timestamp()}-${script.name}`));
     const target = targetFromFlags(o, load, outDir);
     const plan: RunPlan = {
-      scenario,
+      scenario: script.name,
+      script,
       profile,
       load,
       label: o.label ?? o.mode ?? null,
@@ -137,7 +147,7 @@ export function runCommand(): Command {
       ...(o.budgetRss !== undefined ? { budgetRssBytes: o.budgetRss } : {}),
       ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
     };
-    say(`heapgate: ${scenario}, ${profile.name} profile: ${load.description} → ${plan.outDir}`);
+    say(`heapgate: ${script.given}, ${profile.name} profile: ${load.description} → ${plan.outDir}`);
     const run = await runProtocol(plan, { ...runInterrupts(), log: (l) => say(`  ${l}`) });
     say(renderRunSummary(run, { width: terminalWidth() }));
     emitJson({ run: plan.outDir, ...run.verdict });

@@ -14,6 +14,7 @@ import {
   sideNames,
   signalNames,
   signalOf,
+  thresholdsText,
   type RunView,
 } from './run-view.js';
 
@@ -79,7 +80,7 @@ export function compareRows(before: RunView, after: RunView): CompareRow[] {
     row('iterations', (r) => formatCount(r.verdict.iterations)),
     row('http p95 (worst round)', (r) => formatMs(r.verdict.k6.httpP95Ms)),
     row('check rate', (r) => formatRate(r.verdict.k6.checksRate)),
-    row('thresholds', (r) => (r.verdict.k6.thresholdsOk ? 'ok' : 'failed')),
+    row('k6 thresholds', thresholdsText),
     row('target peak RSS', (r) => formatBytes(r.verdict.peakRssBytes)),
     row('budget', (r) => budgetText(r.verdict)),
     row('k6 peak RSS', (r) => formatBytes(r.verdict.k6.peakRssBytes)),

@@ -78,6 +78,20 @@ export function budgetText(verdict: Pick<Verdict, 'budget'>): string {
   );
 }
 
+/**
+ * k6's own thresholds over the rounds, kept apart from the memory verdict (gate: exit 96):
+ * "ok", or "FAILED: http_req_duration: p(95)<200 (rounds 1, 3) · checks: rate>0.99 (round 2)".
+ * A run recorded before failed thresholds were named says only "FAILED".
+ */
+export function thresholdsText(run: Pick<RunView, 'meta' | 'verdict'>): string {
+  if (run.verdict.k6.thresholdsOk) return 'ok';
+  const rounds = new Map<string, number[]>();
+  for (const r of run.meta.rounds) for (const t of r.failedThresholds ?? []) rounds.set(t, [...(rounds.get(t) ?? []), r.round]);
+  if (rounds.size === 0) return 'FAILED';
+  const each = [...rounds].map(([t, ns]) => `${t} (round${ns.length === 1 ? '' : 's'} ${ns.join(', ')})`);
+  return `FAILED: ${each.join(' · ')}`;
+}
+
 /** Names of the signals of several runs, first-seen order (the primary first). */
 export function signalNames(runs: readonly RunView[]): string[] {
   return [...new Set(runs.flatMap((r) => r.verdict.signals.map((s) => s.name)))];

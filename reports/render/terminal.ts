@@ -1,6 +1,6 @@
 // The summary of one run for a terminal (stderr): verdict, every signal's judgement, the primary
-// signal's post-GC readings, the budget, k6 figures (k6's own memory apart from the target's) and
-// a chart of every judged metric over time. Pure: (run, opts) → string.
+// signal's post-GC readings, the budget, k6 figures (k6's own memory apart from the target's), k6's
+// thresholds on their own row, and a chart of every judged metric over time. Pure: (run, opts) → string.
 import type { Reading } from '../../model/types.js';
 import { signalSpecs } from '../analysis/analyse.js';
 import { DEFAULT_MEMORY_SIGNAL } from '../analysis/judge.js';
@@ -18,7 +18,7 @@ import {
   formatSeconds,
   pluralUnit,
 } from './format.js';
-import { budgetText, metricOverTime, outcomeWord, readingMethod, readingName, readingRounds, retainedText, type RunView } from './run-view.js';
+import { budgetText, metricOverTime, outcomeWord, readingMethod, readingName, readingRounds, retainedText, thresholdsText, type RunView } from './run-view.js';
 
 export type { RunView } from './run-view.js';
 
@@ -89,9 +89,10 @@ export function renderRunSummary(run: RunView, opts: { width: number }): string 
     [
       'k6',
       `${formatCount(verdict.iterations)} iterations · ${formatCount(k6.httpReqs)} requests · ` +
-        `p95 ${formatMs(k6.httpP95Ms)} (worst round) · checks ${formatRate(k6.checksRate)} · ` +
-        `thresholds ${k6.thresholdsOk ? 'ok' : 'FAILED'}`,
+        `p95 ${formatMs(k6.httpP95Ms)} (worst round) · checks ${formatRate(k6.checksRate)}`,
     ],
+    // k6's verdict on its own load, apart from heapgate's on memory: failed thresholds gate with 96.
+    ['thresholds', thresholdsText(run)],
   ];
 
   // Each signal's metric over time on its own scale: a heap in MB and a log in KB do not share an axis.

@@ -46,7 +46,7 @@ test('the comparison rows, in order', () => {
       'iterations',
       'http p95 (worst round)',
       'check rate',
-      'thresholds',
+      'k6 thresholds',
       'target peak RSS',
       'budget',
       'k6 peak RSS',
@@ -64,7 +64,7 @@ test('markdown: a before/after table named by label, reasons, charts in fences w
   assert.ok(lines.includes('| baseline reading | 40.0 MB | 40.0 MB |'));
   assert.ok(lines.includes('| reading after round 4 | 69.3 MB | 40.0 MB |'));
   assert.ok(lines.includes('| iterations | 200 | 200 |'));
-  assert.ok(lines.includes('| thresholds | ok | ok |'));
+  assert.ok(lines.includes('| k6 thresholds | ok | ok |'));
   assert.ok(lines.includes('| budget | — | — |'));
   assert.ok(lines.includes('| k6 peak RSS | 240.0 MB | 240.0 MB |'));
   assert.match(md, /^\| memory retained per iteration \| \+150\.0 KB\/iter ± \d+ B — LEAKS \| [+-]?\d+ B\/iter ± \d+ B — settles \|$/m);
