@@ -6,6 +6,7 @@ import { EXIT, isHeapgateError } from '../model/errors.js';
 import { sweepOrphanedTempDirs } from '../run/temp-dirs.js';
 import { HEAPGATE_VERSION } from '../run/version.js';
 import { loadtestCommand } from './commands/loadtest.js';
+import { initCommand } from './commands/init.js';
 import { analyseCommand, compareCommand, gateCommand } from './commands/reports.js';
 import { k8sCommand } from './commands/k8s.js';
 import { runCommand } from './commands/run.js';
@@ -20,7 +21,7 @@ const program = new Command('heapgate')
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-for (const cmd of [runCommand(), loadtestCommand(), compareCommand(), gateCommand(), analyseCommand(), monitorCommand(), targetCommand(), setupCommand(), k8sCommand()]) {
+for (const cmd of [initCommand(), runCommand(), loadtestCommand(), compareCommand(), gateCommand(), analyseCommand(), monitorCommand(), targetCommand(), setupCommand(), k8sCommand()]) {
   program.addCommand(cmd.exitOverride());
 }
 
