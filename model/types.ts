@@ -32,6 +32,19 @@ export const PROC_COLUMNS = [
 export type ProcColumn = (typeof PROC_COLUMNS)[number];
 
 /**
+ * Columns of a target's cgroup under --memory-limit (monitor/sources/cgroup-source.ts): usage,
+ * the kernel's peak, cAdvisor's working set (usage − inactive file cache), OOM kills, and how
+ * often usage reached the limit.
+ */
+export const CGROUP_COLUMNS = {
+  current: 'cgroup_memory_current_bytes',
+  peak: 'cgroup_memory_peak_bytes',
+  workingSet: 'cgroup_working_set_bytes',
+  oomKills: 'cgroup_oom_kills',
+  limitHits: 'cgroup_memory_max_events', // v2 only
+} as const;
+
+/**
  * The column of a runtime reader's live heap (run/heap-collector.ts): written on the row after
  * each forced GC in a settle phase, empty on every other row.
  */
@@ -71,6 +84,24 @@ export interface TargetExit {
    * alone learned the service's status (null when the shell was still running).
    */
   service?: { pid: number; name: string };
+  /** Set when the kernel OOM-killed a process of the target's cgroup (--memory-limit, run/cgroup.ts). */
+  oom?: OomKill;
+}
+
+/** The kernel's OOM kills in a target's cgroup, as counted by memory.events (v1: memory.oom_control). */
+export interface OomKill {
+  kills: number;
+  limitBytes: number;
+  /** The cgroup's peak usage (memory.peak; v1 max_usage_in_bytes); null when the kernel keeps none. */
+  peakBytes: number | null;
+}
+
+/** The kernel memory limit a run's target ran under (--memory-limit). */
+export interface MemoryLimitRecord {
+  limitBytes: number;
+  cgroupVersion: 1 | 2;
+  /** The cgroup's folder, removed after the run. */
+  cgroup: string;
 }
 
 /** What one k6 round achieved, extracted from that round's summary export (k6 --summary-export). */
@@ -236,6 +267,8 @@ export interface RunMeta {
   heap: HeapReadings | null;
   /** Peak RSS the target may reach (seed 002's box: a limit in bytes); null = no budget. */
   budgetRssBytes: number | null;
+  /** The kernel memory limit the target ran under; absent or null: none. */
+  memoryLimit?: MemoryLimitRecord | null;
   rounds: RoundRecord[];
   settles: SettleRecord[];
   sampler: SamplerStats | null;

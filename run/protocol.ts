@@ -7,11 +7,14 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { resolveMemoryLimit, type Budget } from '../model/budget.js';
 import { EXIT, HeapgateError } from '../model/errors.js';
+import { megabytes } from '../model/oom.js';
 import { runFiles, type RunFiles } from '../model/paths.js';
 import { settledWindow } from '../model/settle.js';
 import { RUNTIME_HEAP_COLUMN, type JudgeOptions, type RunMeta, type Sample, type SettleRecord, type Verdict } from '../model/types.js';
 import { Sampler } from '../monitor/sampler.js';
+import { CgroupSource } from '../monitor/sources/cgroup-source.js';
 import { analyse } from '../reports/analysis/analyse.js';
 import { chooseMetric, metricValue } from '../reports/analysis/metric.js';
 import { loadRun, writeVerdict } from '../reports/run-dir.js';
@@ -46,6 +49,10 @@ export interface RunPlan {
   judge?: Partial<JudgeOptions>;
   /** Overrides the load's RSS budget; null = none. */
   budgetRssBytes?: number | null;
+  /** Run the target under this kernel memory limit, in a cgroup (--memory-limit, run/cgroup.ts); null: none. */
+  memoryLimitBytes?: number | null;
+  /** --budget: a size, or a share of the memory limit; overrides the load's budget like budgetRssBytes. */
+  budget?: Budget;
   /** Put heapgate's Python agent on the target's PYTHONPATH, so GC can be forced in CPython (--python-agent). */
   pythonAgent?: boolean;
   /** Replace the run that `outDir` already holds (heapgate's own files in it) instead of refusing. */
@@ -163,6 +170,8 @@ function initialMeta(plan: RunPlan, k6: K6Binary, watch: RunMeta['watch']): RunM
 }
 
 export async function runProtocol(plan: RunPlan, ctx: RunContext): Promise<RunResult> {
+  // The limit and the budget in bytes, from the flags and the scenario's own box; bad ones are USAGE, before anything.
+  plan = { ...plan, ...resolveMemoryLimit(plan) };
   const files = runFiles(plan.outDir);
   await prepareRunDir(files, plan.force ?? false);
   const k6 = await ensureK6(ctx.log);
@@ -210,6 +219,7 @@ async function targetSpec(plan: RunPlan): Promise<TargetSpec & { scratch: string
   const agentEnv = agentDir ? pythonAgentEnv(base, agentDir) : {};
   return {
     ...spec,
+    memoryLimitBytes: plan.memoryLimitBytes ?? spec.memoryLimitBytes ?? null,
     env: { ...spec.env, ...runtimeEnv, ...pick(agentEnv, ['PYTHONPATH', 'HEAPGATE_PY_AGENT_DIR']) },
     scratch: [spec.scratchDir ?? null, agentDir].filter((d): d is string => d !== null),
     pythonAgentDir: agentDir,
@@ -259,8 +269,10 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, spec, watch,
     throw e;
   }
   meta.target = { command: target.command, pid: target.pid, baseUrl: target.baseUrl, metricsUrl: target.metricsUrl, gcUrl: target.gcUrl };
+  meta.memoryLimit = target.cgroup?.record ?? null;
   await saveMeta(); // from here on a killed heapgate still leaves the target's pid on record
   ctx.log(`${plan.label ?? plan.scenario}: target pid ${target.pid} ready at ${target.baseUrl}`);
+  if (target.cgroup) ctx.log(`${plan.label ?? plan.scenario}: under a ${megabytes(target.cgroup.limitBytes)} memory limit (cgroup v${target.cgroup.version} ${target.cgroup.path}), swap off`);
 
   // How GC is forced and the heap read, decided once: by the runtimes the target's tree runs.
   const collector = await openHeapCollector(target, spec.pythonAgentDir ? { pythonAgentDir: spec.pythonAgentDir } : {});
@@ -277,6 +289,7 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, spec, watch,
     initialPhase: 'startup',
     watch,
     annotationColumns: collector.readsHeap ? [RUNTIME_HEAP_COLUMN] : [],
+    sources: target.cgroup ? [new CgroupSource(target.cgroup)] : [],
   });
   let stopping = false;
   // The target dying ends the run at once: the rounds are aborted and the run is reported crashed.

@@ -3,8 +3,10 @@
 // (DURATION among them, read into its options when the run archives it: run/script.ts).
 // A user's own script brings its own load and is judged on memory per iteration, or per the
 // unit of work --per names.
+import type { MemoryBox } from '../model/budget.js';
 import { EXIT, HeapgateError } from '../model/errors.js';
 import { DISK_COLUMN, type DiskWatch, type SignalSpec } from '../model/types.js';
+import { modelLoad } from './model-load-scenario.js';
 import type { ProfileName } from './profiles.js';
 import type { ScriptSource } from './script.js';
 
@@ -20,6 +22,8 @@ export interface ScenarioLoad {
   targetArgs: string[];
   signals: SignalSpec[];
   budgetRssBytes: number | null;
+  /** The memory limit the target runs under and the budget as a share of it (model/budget.ts); absent: none. */
+  box?: MemoryBox;
   /** Folders and files under the reference target's data dir (relative paths) to sample. */
   watch: { dirs: DiskWatch[]; files: DiskWatch[] };
 }
@@ -95,7 +99,7 @@ const uploadFlood: Scenario = {
   },
 };
 
-export const SCENARIOS: Record<string, Scenario> = { [jobFlow.name]: jobFlow, [uploadFlood.name]: uploadFlood };
+export const SCENARIOS: Record<string, Scenario> = { [jobFlow.name]: jobFlow, [uploadFlood.name]: uploadFlood, [modelLoad.name]: modelLoad };
 
 /** The user's own script: its options are its load; it is judged on memory per iteration. */
 const OWN_LOAD: Readonly<ScenarioLoad> = Object.freeze({

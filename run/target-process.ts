@@ -2,7 +2,9 @@
 // again: by its own process group, which heapgate created, so a shell-wrapped service goes too.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EXIT, HeapgateError } from '../model/errors.js';
-import type { DiskWatch } from '../model/types.js';
+import { describeOomKill } from '../model/oom.js';
+import type { DiskWatch, OomKill } from '../model/types.js';
+import { createMemoryCgroup, type MemoryCgroup } from './cgroup.js';
 import { loopbackUrl } from './loopback.js';
 import { execIfSimple, launchGroup, stopAllGroups, type ProcessEnd } from './process-group.js';
 
@@ -27,7 +29,12 @@ export interface TargetSpec {
   watch?: { dirs: DiskWatch[]; files: DiskWatch[] };
   /** A folder heapgate made for this target alone, removed after the run. */
   scratchDir?: string | null;
+  /** Run it under this kernel memory limit, in a cgroup of its own (run/cgroup.ts); absent/null: none. */
+  memoryLimitBytes?: number | null;
 }
+
+/** How a target ended: its process's end, and the kernel's OOM kills when it ran under a limit. */
+export type TargetEnd = ProcessEnd & { oom?: OomKill };
 
 /** A target that is made concrete only when its run starts (a free port, a temp folder for its data). */
 export interface TargetPreset {
@@ -43,10 +50,12 @@ export interface RunningTarget {
   metricsUrl: string | null;
   gcUrl: string | null;
   /** Resolves when the process ends, for whatever reason. */
-  exited: Promise<ProcessEnd>;
+  exited: Promise<TargetEnd>;
   hasExited(): boolean;
-  /** SIGTERM to the process group, SIGKILL after the grace period. Safe to call twice. */
+  /** SIGTERM to the process group, SIGKILL after the grace period, then its cgroup removed. Safe to call twice. */
   stop(): Promise<void>;
+  /** The cgroup it runs in under a memory limit, else null. */
+  cgroup: MemoryCgroup | null;
 }
 
 // A JVM service may take 20 s and more to answer on a loaded CI machine; a process that exits
@@ -56,13 +65,14 @@ const READY_TIMEOUT_MS = 120_000;
 /** Stops every target still running (for a signal handler), each by its own process group. */
 export const stopAllTargets = () => stopAllGroups();
 
-function describeEnd(end: ProcessEnd): string {
+function describeEnd(end: TargetEnd): string {
+  if (end.oom) return `was ${describeOomKill(end.oom)}`;
   return end.signal ? `was killed by ${end.signal}` : `exited with code ${end.code}`;
 }
 
 /** Polls the URL until anything answers over HTTP; fails fast when the process ends first. */
-async function waitForHttp(url: string, exited: Promise<ProcessEnd>, logPath: string): Promise<void> {
-  let end: ProcessEnd | null = null;
+async function waitForHttp(url: string, exited: Promise<TargetEnd>, logPath: string): Promise<void> {
+  let end: TargetEnd | null = null;
   void exited.then((e) => (end = e));
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
@@ -81,11 +91,31 @@ async function waitForHttp(url: string, exited: Promise<ProcessEnd>, logPath: st
 
 export async function startTarget(spec: TargetSpec, logPath: string): Promise<RunningTarget> {
   loopbackUrl('--base-url', spec.baseUrl);
-  const t = launchGroup(execIfSimple(spec.command), { shell: true, logPath, ...(spec.env ? { env: spec.env } : {}) });
+  const cgroup = spec.memoryLimitBytes ? await createMemoryCgroup(spec.memoryLimitBytes) : null;
+  // Under a limit the launcher's shell joins the cgroup, then execs the command (run/cgroup.ts).
+  const command = (cgroup?.joinCommand() ?? '') + execIfSimple(spec.command);
+  let t;
   try {
-    await waitForHttp(spec.readyUrl ?? spec.baseUrl, t.exited, logPath);
+    t = launchGroup(command, { shell: true, logPath, ...(spec.env ? { env: spec.env } : {}) });
   } catch (e) {
+    await cgroup?.remove();
+    throw e;
+  }
+  // The kernel counts an OOM kill before the killed process's exit can be seen: read it then.
+  const exited: Promise<TargetEnd> = t.exited.then(async (end) => {
+    const oom = await cgroup?.oomKill();
+    return oom ? { ...end, oom } : end;
+  });
+  const stop = async () => {
     await t.stop();
+    // The OOM count is read before the cgroup goes; stop() already waited for the exit itself.
+    await Promise.race([exited, sleep(2000, undefined, { ref: false })]);
+    await cgroup?.remove();
+  };
+  try {
+    await waitForHttp(spec.readyUrl ?? spec.baseUrl, exited, logPath);
+  } catch (e) {
+    await stop();
     throw e;
   }
   return {
@@ -94,8 +124,9 @@ export async function startTarget(spec: TargetSpec, logPath: string): Promise<Ru
     baseUrl: spec.baseUrl.replace(/\/$/, ''),
     metricsUrl: spec.metricsUrl,
     gcUrl: spec.gcUrl,
-    exited: t.exited,
+    exited,
     hasExited: t.hasExited,
-    stop: () => t.stop(),
+    stop,
+    cgroup,
   };
 }

@@ -28,6 +28,9 @@ seed 000's uploads (POST /api/uploads):
   --retention-sweep-ms N  how often output/ is swept (default ${TARGET_DEFAULTS.retentionSweepMs})
   --retention-age-s N     files older than this are removed (default ${TARGET_DEFAULTS.retentionAgeMs / 1000})
   --retention-max-mb N    then the oldest until output/ holds at most this, MiB (default ${TARGET_DEFAULTS.retentionMaxBytes / MIB})
+seed 002's hold analysis (POST /api/holds/analyze):
+  --model-mb N         size of the model, MiB: leaky loads it per request, fixed once before
+                       listening (default 0: no model, the route answers 503)
 Prints one JSON line {"event":"listening",...} to stdout once listening.`;
 
 const OPTIONS = {
@@ -45,6 +48,7 @@ const OPTIONS = {
   'retention-sweep-ms': { type: 'string' },
   'retention-age-s': { type: 'string' },
   'retention-max-mb': { type: 'string' },
+  'model-mb': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -128,5 +132,6 @@ export function parseTargetArgs(argv: readonly string[]): TargetConfig {
     retentionSweepMs: int('retention-sweep-ms', TARGET_DEFAULTS.retentionSweepMs, 1, MAX_TIMER_MS),
     retentionAgeMs: int('retention-age-s', TARGET_DEFAULTS.retentionAgeMs / 1000, 0, 10 * 365 * 24 * 3600) * 1000,
     retentionMaxBytes: mebibytes('retention-max-mb', TARGET_DEFAULTS.retentionMaxBytes, 1024 * 1024),
+    modelBytes: int('model-mb', TARGET_DEFAULTS.modelBytes / MIB, 0, 64 * 1024) * MIB,
   };
 }

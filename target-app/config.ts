@@ -41,6 +41,11 @@ export interface TargetConfig {
   retentionAgeMs: number;
   /** Without the no-retention defect: output/ is trimmed, oldest first, to at most this, bytes. */
   retentionMaxBytes: number;
+  /**
+   * Seed 002's hold model (POST /api/holds/analyze), bytes: leaky loads it per request, fixed
+   * once before listening (hold-routes.ts). 0: no model, the route answers 503.
+   */
+  modelBytes: number;
 }
 
 /**
@@ -63,6 +68,8 @@ export const TARGET_DEFAULTS: Omit<TargetConfig, 'mode'> = {
   retentionSweepMs: 60_000,
   retentionAgeMs: 7 * 24 * 3600 * 1000,
   retentionMaxBytes: 200 * 1024 * 1024,
+  // No model unless asked for: a fixed target would otherwise carry it in every other scenario.
+  modelBytes: 0,
 };
 
 /** A full config from a mode and whatever the caller wants to change. */

@@ -83,6 +83,7 @@ async function main(argv: string[]): Promise<void> {
       (defects.has('no-retention')
         ? ''
         : `, retention ${config.retentionAgeMs / 1000} s / ${mib(config.retentionMaxBytes)} MiB swept every ${config.retentionSweepMs} ms`) +
+      (config.modelBytes > 0 ? `; hold model ${mib(config.modelBytes)} MiB, ${config.mode === 'fixed' ? 'preloaded' : 'loaded per request'}` : '') +
       `; output ${dataDir.outputDir}, log ${dataDir.logFile}` +
       (dataDir.temporary ? ' (temp dir, removed on exit)' : '') +
       `; POST /admin/gc ${gc}\n`,

@@ -1,5 +1,5 @@
-// The target's HTTP surface: seed 001's job API, seed 000's upload API (upload-routes.ts), plus
-// what heapgate needs from a target it owns
+// The target's HTTP surface: seed 001's job API, seed 000's upload API (upload-routes.ts), seed
+// 002's hold analysis (hold-routes.ts), plus what heapgate needs from a target it owns
 // (health, Prometheus metrics, a loopback-only GC trigger). A table of routes so a path that
 // exists but was asked with the wrong method is told 405, and anything else 404.
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import { isLoopbackHost } from '../model/loopback.js';
 import type { TargetConfig } from './config.js';
 import { sendError, sendJson } from './http-util.js';
+import type { HoldAnalyzer } from './hold-routes.js';
 import type { JobRunner } from './job-runner.js';
 import type { JobStore } from './job-store.js';
 import { UploadError, readJobUpload } from './multipart.js';
@@ -18,6 +19,7 @@ export interface RouteContext {
   runner: JobRunner;
   registry: Registry;
   uploads: UploadContext;
+  holds: HoldAnalyzer;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, ctx: RouteContext, param: string) => void | Promise<void>;
@@ -34,6 +36,7 @@ const ROUTES: Route[] = [
   { pattern: /^\/api\/images\/result\/([^/]+)$/, methods: { GET: jobResult } },
   { pattern: /^\/api\/uploads$/, methods: { POST: (req, res, ctx) => postUpload(req, res, ctx.uploads) } },
   { pattern: /^\/api\/uploads\/([^/]+)$/, methods: { GET: (req, res, ctx, id) => getUpload(req, res, ctx.uploads, id) } },
+  { pattern: /^\/api\/holds\/analyze$/, methods: { POST: (req, res, ctx) => ctx.holds.handle(req, res) } },
   { pattern: /^\/health$/, methods: { GET: health } },
   { pattern: /^\/metrics$/, methods: { GET: metrics } },
   { pattern: /^\/admin\/gc$/, methods: { POST: forceGc } },

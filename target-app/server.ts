@@ -9,6 +9,7 @@ import { openResponseLog } from './app-log.js';
 import type { TargetConfig } from './config.js';
 import { prepareDataDir, removeIfTemporary, type DataDir } from './data-dir.js';
 import { sendError } from './http-util.js';
+import { createHoldAnalyzer } from './hold-routes.js';
 import { JobRunner } from './job-runner.js';
 import { createJobStore, type JobStore } from './job-store.js';
 import { createMetricsRegistry } from './metrics.js';
@@ -83,7 +84,8 @@ export function createTargetServer(config: TargetConfig, options: TargetServerOp
     inProgress,
     refusalGraceMs: options.refusalGraceMs ?? 5000,
   };
-  const ctx = { config, store, runner, registry, uploads };
+  const holds = createHoldAnalyzer(config, registry);
+  const ctx = { config, store, runner, registry, uploads, holds };
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     // Every handler runs inside this catch: a bug or an unexpected input answers 500 and the
@@ -117,8 +119,9 @@ export function createTargetServer(config: TargetConfig, options: TargetServerOp
     defects,
     uploadStore,
     retention,
+    // Not before the fixed hold model is loaded: start-up pays for it, requests do not.
     listen: () =>
-      new Promise((resolve, reject) => {
+      holds.ready.then(() => new Promise((resolve, reject) => {
         retention?.start(config.retentionSweepMs);
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
@@ -126,7 +129,7 @@ export function createTargetServer(config: TargetConfig, options: TargetServerOp
           const address = server.address() as AddressInfo;
           resolve({ url: urlOf(address), port: address.port });
         });
-      }),
+      })),
     close: () => {
       closing ??= new Promise<void>((resolve) => {
         store.close();

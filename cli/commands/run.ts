@@ -18,6 +18,7 @@ import { scriptFromArg } from '../../run/script.js';
 import { referenceTarget } from '../../run/reference-target.js';
 import type { TargetPreset, TargetSpec } from '../../run/target-process.js';
 import { runInterrupts } from '../interrupt.js';
+import { addMemoryLimitOptions, memoryLimitPlan, type MemoryLimitFlags } from '../memory-flags.js';
 import { emitJson, say, terminalWidth, timestamp } from '../io.js';
 import { byteSize, collectWatch, keyValue, metricExpression, wholeNumber } from '../parse.js';
 
@@ -45,7 +46,7 @@ export function judgeFromFlags(o: { metric?: string; leakThreshold?: number; min
   return j;
 }
 
-interface RunFlags extends WorkFlags {
+interface RunFlags extends WorkFlags, MemoryLimitFlags {
   bundle?: boolean;
   mode?: 'leaky' | 'fixed';
   start?: string;
@@ -120,13 +121,13 @@ export function runCommand(): Command {
     .option('--force', 'replace the run already in --out (without it, a folder that is not empty is refused)')
     .option('--label <name>', 'name of this run in reports')
     .option('-e, --env <KEY=VALUE>', 'scenario variable for k6, repeatable', keyValue, {})
-    .option('--budget-rss <size>', 'peak RSS the target may reach, e.g. 600MB (gate: exit 98 when over)', byteSize)
+    .option('--budget-rss <size>', 'the older spelling of --budget with a size, e.g. 600MB', byteSize)
     .option('--watch-dir <name=path>', 'folder of a --start service to sample (bytes, files), repeatable', collectWatch('--watch-dir'), [])
     .option('--watch-file <name=path>', 'file of a --start service to sample (bytes), repeatable', collectWatch('--watch-file'), [])
     .option('--keep-target-data', "keep the reference target's uploads and log after the run")
     .option('--python-agent', "put heapgate's agent on a CPython service's PYTHONPATH so it can force gc.collect() (else CPython is judged on RSS)")
     .option('--target-arg <arg>', 'extra flag for the reference target, repeatable, e.g. --target-arg=--defects=base64', (v: string, prev: string[]) => [...prev, v], []);
-  return addJudgeOptions(cmd).action(async (scenario: string, o: RunFlags) => {
+  return addJudgeOptions(addMemoryLimitOptions(cmd)).action(async (scenario: string, o: RunFlags) => {
     const profile = profileNamed(o.profile);
     const script = scriptFromArg(scenario, o.bundle ? { bundle: true } : {});
     const load = withWork(loadFor(script, profile.name), workFromFlags(o));
@@ -145,6 +146,7 @@ export function runCommand(): Command {
       ...(o.force ? { force: true } : {}),
       ...(o.pythonAgent ? { pythonAgent: true } : {}),
       ...(o.budgetRss !== undefined ? { budgetRssBytes: o.budgetRss } : {}),
+      ...memoryLimitPlan(o),
       ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
     };
     say(`heapgate: ${script.given}, ${profile.name} profile: ${load.description} → ${plan.outDir}`);

@@ -9,9 +9,12 @@
 // Every figure that exists is filled in whatever the outcome: a crash report still wants the peak.
 // The RSS budget is not an outcome: it is reported beside it (`budget`), and the gate fails on it.
 import { constants as osConstants } from 'node:os';
+import { describeOomKill, megabytes } from '../../model/oom.js';
 import {
+  CGROUP_COLUMNS,
   RUNTIME_HEAP_COLUMN,
   type JudgeOptions,
+  type OomKill,
   type RoundRecord,
   type RunMeta,
   type Sample,
@@ -44,10 +47,34 @@ export function describeExit(exit: Pick<TargetExit, 'code' | 'signal'>): string 
   return 'an unknown status';
 }
 
+/** Where in the protocol a phase is, for a sentence: "in round 2", "at the baseline". */
+function wherePhase(phase: string | null): string {
+  const round = /^(?:load|cooldown|settle)-(\d+)$/.exec(phase ?? '');
+  if (round) return ` in round ${round[1]}`;
+  const named: Record<string, string> = { startup: ' at start-up', warmup: ' during the warm-up', 'settle-baseline': ' at the baseline' };
+  return phase === null ? '' : named[phase] ?? ` during ${phase}`;
+}
+
+/**
+ * An OOM kill in words, the cause first: "OOM-killed at the 957 MB limit (exit 137) in round 2,
+ * peak 955 MB". The kill is known from the cgroup's own counter, never guessed from 137; when what
+ * ended was not the killed process (a shell whose worker was killed), its own end is told too.
+ */
+function oomReason(exit: TargetExit & { oom: OomKill }, phase: string | null, samples: readonly Sample[]): string {
+  const n = exit.signal ? SIGNALS[exit.signal] : undefined;
+  const code = n !== undefined ? 128 + n : exit.code;
+  const killed = exit.signal === 'SIGKILL' || code === 128 + SIGNALS.SIGKILL!;
+  const peak = exit.oom.peakBytes ?? max(samples.map((s) => s.values[CGROUP_COLUMNS.peak] ?? s.values[CGROUP_COLUMNS.current]));
+  const tail = `${wherePhase(phase)}${peak === null ? '' : `, peak ${megabytes(peak)}`}`;
+  if (killed) return `${describeOomKill(exit.oom)} (exit ${code})${tail}`;
+  return `target exited with ${describeExit(exit)} after a process of it was ${describeOomKill(exit.oom)}${tail}`;
+}
+
 function crashReason(meta: RunMeta, samples: readonly Sample[]): string {
   const exit = meta.exit;
   const phase = exit?.phase ?? [...samples].reverse().find((s) => s.alive)?.phase ?? null;
   const during = phase ? ` during ${phase}` : '';
+  if (exit?.oom) return oomReason({ ...exit, oom: exit.oom }, phase, samples);
   if (exit) return `target exited with ${describeExit(exit)}${during}`;
   return `target crashed${during}${meta.error ? `: ${meta.error}` : ''}`;
 }
