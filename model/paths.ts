@@ -1,15 +1,41 @@
-// Every path heapgate reads or writes comes from here, so the layout of a run folder and of the
-// checkout is written down once.
+// Every path heapgate reads or writes comes from here, so the layout of a run folder, of the
+// package and of the user's work is written down once. Three roots are kept apart (memlab's
+// FileManager): the package's own files, read-only once installed (ROOT); the user's work, under
+// the folder heapgate was started in (WORK_DIR); and the user's cache, for the k6 binary that
+// outlives any one project (cacheDir()). Nothing a run produces is written under ROOT.
+import { existsSync } from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
-/** The checkout (or installed package) root: this file lives at <root>/dist/model/paths.js. */
+/** The package root, a checkout or node_modules/heapgate: this file lives at <root>/dist/model/paths.js. */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/** A git checkout of heapgate (npm never packs .git): only there is `.tools/` heapgate's own. */
+export const IS_CHECKOUT = existsSync(path.join(ROOT, '.git'));
+/** A checkout's own tools folder (k6 of older set-ups, test fixtures' builds). */
 export const TOOLS_BIN = path.join(ROOT, '.tools', 'bin');
-export const RESULTS_DIR = path.join(ROOT, 'results');
+
 export const SCENARIOS_DIST = path.join(ROOT, 'dist', 'scenarios');
 export const TARGET_APP_MAIN = path.join(ROOT, 'dist', 'target-app', 'main.js');
+
+/** The user's work: the folder heapgate was started in. */
+export const WORK_DIR = process.cwd();
+/** Run folders go under here unless --out names one. */
+export const RESULTS_DIR = path.join(WORK_DIR, 'heapgate-results');
+
+/** `${XDG_CACHE_HOME:-~/.cache}/heapgate`, read when asked so a test can point it elsewhere. */
+export function cacheDir(): string {
+  const xdg = process.env.XDG_CACHE_HOME;
+  // The XDG spec says a relative XDG_CACHE_HOME is invalid and is to be ignored.
+  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache');
+  return path.join(base, 'heapgate');
+}
+
+/** Where k6 of `version` (e.g. v2.2.0) is kept once found nowhere else and built. */
+export function cachedK6(version: string): string {
+  return path.join(cacheDir(), 'k6', version, 'k6');
+}
 
 export function scenarioBundle(name: string): string {
   return path.join(SCENARIOS_DIST, `${name}.js`);

@@ -43,7 +43,7 @@ export function loadtestCommand(): Command {
     .option('--profile <name>', 'profile: seed, default, smoke', 'default')
     .option('--scenario <name...>', 'scenarios to run', Object.keys(SCENARIOS))
     .option('--rounds <n>', 'load rounds per variant', wholeNumber(2, 1000))
-    .option('--out <dir>', 'results folder (default results/<time>)');
+    .option('--out <dir>', 'results folder (default ./heapgate-results/<time>)');
   return addJudgeOptions(cmd).action(
     async (o: { profile: string; scenario: string[]; rounds?: number; out?: string; metric?: string; leakThreshold?: number; minGrowth?: number }) => {
       const profile = profileNamed(o.profile);

@@ -117,7 +117,7 @@ export function runCommand(): Command {
     .option('--gc-url <url>', 'HTTP endpoint that forces a full GC when POSTed to')
     .option('--profile <name>', 'load profile: seed, default, smoke', 'default')
     .option('--rounds <n>', 'load rounds, 2 to 1000 (each followed by GC and a reading)', wholeNumber(2, 1000))
-    .option('--out <dir>', 'run folder (default results/<time>-<scenario>)')
+    .option('--out <dir>', 'run folder (default ./heapgate-results/<time>-<scenario>)')
     .option('--force', 'replace the run already in --out (without it, a folder that is not empty is refused)')
     .option('--label <name>', 'name of this run in reports')
     .option('-e, --env <KEY=VALUE>', 'scenario variable for k6, repeatable', keyValue, {})

@@ -16,10 +16,9 @@ import { collectWatch, wholeNumber } from '../parse.js';
 
 export function setupCommand(): Command {
   return new Command('setup')
-    .description(`find a k6 v2 ($K6, PATH, .tools/bin) or build the pinned one with Go`)
+    .description('find a k6 v2 (--k6, $HEAPGATE_K6, $K6, PATH, ~/.cache/heapgate) or build the pinned one there with Go')
     .action(async () => {
       const k6 = await ensureK6((l) => say(`heapgate setup: ${l}`));
-      say(`heapgate setup: k6 ${k6.version} at ${k6.path} (${k6.source})`);
       emitJson({ k6 });
     });
 }
