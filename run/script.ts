@@ -59,7 +59,7 @@ export function scriptFromArg(arg: string, opts: { bundle?: boolean; cwd?: strin
   }
   const file = path.resolve(opts.cwd ?? process.cwd(), arg);
   if (!isFile(file)) {
-    throw usage(bare ? `unknown scenario "${arg}" (built-ins: ${builtins}; or the path of your k6 script, .ts or .js)` : `no k6 script at ${arg} (${file})`);
+    throw usage(bare ? `unknown scenario "${arg}" (known: ${builtins}; or the path of your k6 script, .ts or .js)` : `no k6 script at ${arg} (${file})`);
   }
   const ext = path.extname(file);
   if (!SCRIPT_EXTENSIONS.includes(ext)) throw usage(`${arg} is not a k6 script: give a .ts or .js file`);

@@ -54,7 +54,7 @@ describe('scriptFromArg', () => {
 
   it('refuses in one line, exit 2: unknown names, missing files, other extensions, --bundle of a built-in', () => {
     const cases: [string, object, RegExp][] = [
-      ['jobflow', { cwd: dir }, new RegExp(`^unknown scenario "jobflow" \\(built-ins: ${Object.keys(SCENARIOS).join(', ')}; or the path of your k6 script, \\.ts or \\.js\\)$`)],
+      ['jobflow', { cwd: dir }, new RegExp(`^unknown scenario "jobflow" \\(known: ${Object.keys(SCENARIOS).join(', ')}; or the path of your k6 script, \\.ts or \\.js\\)$`)],
       ['missing.ts', { cwd: dir }, /^no k6 script at missing\.ts \(.*missing\.ts\)$/],
       ['notes.txt', { cwd: dir }, /^notes\.txt is not a k6 script: give a \.ts or \.js file$/],
       ['lib', { cwd: dir }, /^unknown scenario "lib"/],
