@@ -259,14 +259,16 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, spec, watch,
     archive = path.join(files.dir, meta.script.archive);
     target = await startTarget(spec, files.targetLog);
   } catch (e) {
-    meta.outcome = 'failed';
-    meta.error = e instanceof Error ? e.message : String(e);
+    // A Ctrl-C while the script is archived or the target starts is an interrupt, not a failure.
+    const interrupted = ctx.signal.aborted;
+    meta.outcome = interrupted ? 'aborted' : 'failed';
+    meta.error = interrupted ? 'interrupted before the target was ready' : e instanceof Error ? e.message : String(e);
     meta.finishedAt = new Date().toISOString();
     await removeScratch();
     await saveMeta();
     await writeVerdict(files.dir, analyse([], meta, plan.judge));
     ctx.onMeasured?.();
-    throw e;
+    throw interrupted ? new HeapgateError('ABORTED', EXIT.aborted, `interrupted: the run folder is ${files.dir}`) : e;
   }
   meta.target = { command: target.command, pid: target.pid, baseUrl: target.baseUrl, metricsUrl: target.metricsUrl, gcUrl: target.gcUrl };
   meta.memoryLimit = target.cgroup?.record ?? null;

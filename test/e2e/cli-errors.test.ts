@@ -8,7 +8,7 @@ import type { Verdict } from '../../model/types.js';
 import { createSamplesWriter, readSamplesCsv } from '../../monitor/samples-csv.js';
 import { sampleColumns } from '../../reports/analysis/metric.js';
 import { KB, linearLeakRun } from '../reports/synthetic.js';
-import { heapgate, pidAlive, readMeta, tempDir } from './helpers.js';
+import { heapgate, readMeta, readVerdict, tempDir } from './helpers.js';
 
 function oneLine(stderr: unknown): string {
   const lines = String(stderr).trim().split('\n');
@@ -100,17 +100,19 @@ describe('heapgate CLI errors', () => {
     assert.match(String(r.stderr).trim().split('\n').at(-1)!, /^heapgate: target exited with code 3 before it answered at http:\/\/127\.0\.0\.1:9/);
   });
 
-  it('reports a scenario k6 cannot run (exit 7), stops the target and keeps the run folder', async () => {
+  it('reports a scenario k6 cannot run (exit 7) with k6’s reason, starts no target and keeps the run folder', async () => {
     const out = await tempDir('k6-fails');
     const r = await heapgate(['run', 'job-flow', '--mode', 'fixed', '--profile', 'smoke', '-e', 'POLL_INTERVAL=-1', '--out', out]);
     assert.equal(r.exitCode, 7, String(r.stderr));
-    assert.equal(
-      String(r.stderr).trim().split('\n').at(-1),
-      `heapgate: k6 script exception (exit 107) in warmup: see ${path.join(out, 'k6', 'warmup.log')}`,
+    // The script is archived before the target starts, so k6's own words come first.
+    assert.match(
+      String(r.stderr).trim().split('\n').at(-1)!,
+      /^heapgate: k6 cannot archive job-flow \(script exception, exit 107\): Error: POLL_INTERVAL must be a non-negative number, got "-1"/,
     );
     const meta = await readMeta(out);
     assert.equal(meta.outcome, 'failed');
-    assert.equal(pidAlive(meta.target.pid!), false, 'target stopped');
+    assert.equal(meta.target.pid, null, 'no target was started');
+    assert.equal((await readVerdict(out)).outcome, 'inconclusive');
   });
 });
 
