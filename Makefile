@@ -2,12 +2,13 @@
 #   make loadtest   set up, then leaky vs fixed job-flow with a before/after report
 #   make test       set up, then the unit and end-to-end tests
 # Set-up is part of both: npm dependencies, the TypeScript build, and k6 (found, or built once
-# with Go into .tools/bin).
+# with Go into ~/.cache/heapgate; see "Where heapgate finds k6" in the README). Results go to
+# ./heapgate-results.
 SHELL := /bin/bash
 HEAPGATE := node dist/cli/main.js
 PROFILE ?= default
 
-.PHONY: setup build k6 loadtest test test-unit test-e2e report typecheck clean bench-upload bench-readings
+.PHONY: setup build k6 pack loadtest test test-unit test-e2e report typecheck clean bench-upload bench-readings
 
 setup: k6
 
@@ -19,6 +20,10 @@ build: node_modules/.package-lock.json
 
 k6: build
 	@$(HEAPGATE) setup >/dev/null
+
+# The package as npm would publish it (heapgate-<version>.tgz here); `npm pack --dry-run` lists it.
+pack: build
+	npm pack
 
 loadtest: setup
 	@$(HEAPGATE) loadtest --profile $(PROFILE)
@@ -38,7 +43,7 @@ report: build
 	$(HEAPGATE) compare $(BEFORE) $(AFTER)
 
 # Seed 000's upload blow-ups on the real target, leaky vs fixed: memory, early 413, retention.
-# A few minutes and ~6 GB of RAM at the leaky peak; BENCH_ARGS=--json also writes results/.
+# A few minutes and ~6 GB of RAM at the leaky peak; BENCH_ARGS=--json also writes heapgate-results/.
 # Seed 000's figures: 10 × 100 MB concurrent uploads, a 1 GB upload's 413, disk after retention.
 bench-upload: build
 	node dist/bench/upload-memory.js $(BENCH_ARGS)
