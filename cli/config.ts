@@ -2,447 +2,24 @@
 // in the user's repository and checked before anything starts.
 //
 //   file ──loadConfig──▶ text ──parseJsonText──▶ value ──checkConfig──▶ HeapgateConfig ──configToPlans──▶ PlanInput[]
-//        (reads; a file      (line:column of a         (the JSON Schema by ajv,     (flag > file > default,
-//         that is missing)    syntax error)             then sizes, metrics, URLs)   each value with its source)
+//        (reads it; a       (line:column of a         (cli/config-check.ts:        (flag > file > default,
+//         missing file)      syntax error)             schema, then semantics)      each value with its source)
 //
-// Every problem is one line naming its key path and quoting the bad value, e.g.
-//   scenarios[1].signals[0].limit: "4 KB/it" is not a size (use e.g. 4096, 4KiB, 600MB, 1.5G)
-// and a file's problems are reported together, exit 2 (usage): the file is the flags written down,
-// and a bad flag is a usage error too. The schema's own `errorMessage` (an annotation VS Code also
-// shows) words the structural ones, so the editor and the CLI say the same thing.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+// Problems are usage errors (exit 2), like the flags they stand for: the file's are said together,
+// one line each, under one heading line.
+import type { Command } from 'commander';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT, HeapgateError, isHeapgateError } from '../model/errors.js';
-import { ROOT } from '../model/paths.js';
-import { parseSize, SizeError } from '../model/size.js';
+import { RESULTS_DIR } from '../model/paths.js';
 import type { DiskWatch, SignalSpec } from '../model/types.js';
-import { parseMetric } from '../reports/analysis/metric.js';
-import { loopbackUrl } from '../run/loopback.js';
+import { SCENARIOS, workFromFlags } from '../run/scenarios.js';
+import { checkConfig, keyStep, show, type CheckContext, type ConfigFile, type HeapgateConfig, type Per, type SignalSettings, type TargetFile } from './config-check.js';
+import { timestamp } from './io.js';
 import { JsonTextError, parseJsonText } from './json-text.js';
 import { collectWatch } from './parse.js';
 
 export const CONFIG_FILE = 'heapgate.config.json';
-/** Shipped with the package; a config points at it with "$schema". */
-export const CONFIG_SCHEMA = path.join(ROOT, 'schema', 'heapgate.config.schema.json');
-
-// --- the file as written (what the schema allows) ---------------------------------------------
-
-type Size = string | number;
-type Variables = Record<string, string | number | boolean>;
-
-interface TargetFile {
-  command: string;
-  baseUrl: string;
-  metricsUrl?: string | null;
-  gcUrl?: string | null;
-  env?: Variables;
-  pythonAgent?: boolean;
-  watch?: { dirs?: Record<string, string>; files?: Record<string, string> };
-}
-interface PerFile {
-  metric: string;
-  scale?: Size;
-  unit?: string;
-}
-interface SignalFile {
-  name: string;
-  metric?: string;
-  per?: PerFile;
-  limit: Size;
-  minGrowth?: Size;
-}
-interface ScenarioFile {
-  name: string;
-  script: string;
-  bundle?: boolean;
-  env?: Variables;
-  profile?: 'seed' | 'default' | 'smoke';
-  rounds?: number;
-  label?: string;
-  per?: PerFile;
-  signals?: SignalFile[];
-  budget?: { rss?: Size | null };
-  target?: Partial<TargetFile>;
-}
-/** heapgate.config.json, as its schema describes it. */
-export interface ConfigFile {
-  $schema?: string;
-  out?: string;
-  allowRemote?: boolean;
-  target: TargetFile;
-  scenarios: ScenarioFile[];
-}
-
-// --- the file checked: sizes in bytes, paths absolute -----------------------------------------
-
-/** A target as the file sets it; a key it leaves out is undefined (then a flag or the default decides). */
-export interface TargetSettings {
-  command: string;
-  baseUrl: string;
-  /** null: the file says "none". */
-  metricsUrl?: string | null;
-  gcUrl?: string | null;
-  env?: Record<string, string>;
-  pythonAgent?: boolean;
-  watchDirs?: DiskWatch[];
-  watchFiles?: DiskWatch[];
-}
-
-/** A unit of work: a k6 counter divided by a scale, named in reports. */
-export interface Per {
-  metric: string;
-  scale: number;
-  unit: string;
-}
-
-export interface SignalSettings {
-  name: string;
-  metric: string | null;
-  per: Per | null;
-  limitBytes: number;
-  minGrowthBytes: number | null;
-}
-
-export interface ScenarioSettings {
-  name: string;
-  /** A built-in scenario's name, or the absolute path of the user's script. */
-  script: string;
-  scriptKind: 'built-in' | 'file';
-  /** The keys below are undefined where the file leaves them out (then a flag or the default decides). */
-  bundle?: boolean;
-  env: Record<string, string>;
-  profile?: string;
-  rounds?: number;
-  label?: string;
-  per?: Per;
-  signals?: SignalSettings[];
-  /** null: the file says "no budget". */
-  budgetRss?: number | null;
-  /** The top-level target with this scenario's overrides. */
-  target: TargetSettings;
-}
-
-export interface HeapgateConfig {
-  /** Absolute path of the file, and its folder (relative paths in it are read from there). */
-  file: string;
-  dir: string;
-  out?: string;
-  allowRemote?: boolean;
-  scenarios: ScenarioSettings[];
-}
-
-// --- structure: the JSON Schema ---------------------------------------------------------------
-
-let validator: ValidateFunction<ConfigFile> | null = null;
-
-/** The schema compiled once; `errorMessage` is an annotation (the CLI and VS Code read it, ajv need not). */
-export function configValidator(): ValidateFunction<ConfigFile> {
-  if (validator) return validator;
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-  ajv.addVocabulary(['errorMessage']);
-  validator = ajv.compile<ConfigFile>(JSON.parse(readFileSync(CONFIG_SCHEMA, 'utf8')));
-  return validator;
-}
-
-const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-
-/** A key of an object in a key path: `.name`, or `["app.log"]` when it is not an identifier. */
-function keyStep(where: string, key: string): string {
-  return IDENTIFIER.test(key) ? (where ? `${where}.${key}` : key) : `${where}[${JSON.stringify(key)}]`;
-}
-
-/** A JSON pointer (`/scenarios/1/limit`) as a key path (`scenarios[1].limit`), lists told apart by the data. */
-function keyPath(root: unknown, pointer: string): string {
-  let where = '';
-  let node = root;
-  for (const raw of pointer.split('/').slice(1)) {
-    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    where = Array.isArray(node) ? `${where}[${key}]` : keyStep(where, key);
-    node = (node as Record<string, unknown> | undefined)?.[key];
-  }
-  return where;
-}
-
-/** A value quoted as JSON, cut short when long (a whole object would not fit on a line). */
-function show(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
-}
-
-interface Problem {
-  where: string;
-  text: string;
-}
-
-function schemaProblem(e: ErrorObject, root: unknown): Problem | null {
-  const where = keyPath(root, e.instancePath);
-  const schema = (e.parentSchema ?? {}) as { errorMessage?: string; properties?: object; propertyNames?: { errorMessage?: string } };
-  const params = e.params as Record<string, string>;
-  switch (e.keyword) {
-    case 'required':
-      return { where: keyStep(where, params.missingProperty!), text: 'required, but missing' };
-    case 'additionalProperties':
-      return { where: keyStep(where, params.additionalProperty!), text: `unknown key (known: ${Object.keys(schema.properties ?? {}).join(', ')})` };
-    case 'propertyNames':
-      return { where: keyStep(where, params.propertyName!), text: `${show(params.propertyName)} is ${schema.propertyNames?.errorMessage ?? 'not an allowed key'}` };
-  }
-  // A key's own pattern failing is said once, by the propertyNames error above.
-  if (e.schemaPath.includes('/propertyNames/')) return null;
-  return { where, text: `${show(e.data)} is ${schema.errorMessage ?? `not valid: it ${e.message ?? 'fails the schema'}`}` };
-}
-
-// --- what a schema cannot say -----------------------------------------------------------------
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const items = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-
-/** A script is a path when it has a folder or a script's ending; anything else names a built-in. */
-const SCRIPT_PATH = /[\\/]|\.(?:[cm]?js|[cm]?ts)$/i;
-
-class Checker {
-  readonly problems: Problem[] = [];
-
-  constructor(
-    private readonly builtins: readonly string[],
-    private readonly allowRemote: boolean,
-  ) {}
-
-  private add(where: string, text: string): void {
-    this.problems.push({ where, text });
-  }
-
-  /** Bytes of a size (a JSON number is bytes); undefined when absent or wrong. */
-  size(where: string, value: unknown): number | undefined {
-    if (typeof value === 'number') {
-      // Fractions and negatives are the schema's to report; only a number too large to count is left.
-      if (Number.isInteger(value) && value >= 0 && !Number.isSafeInteger(value)) this.add(where, `${value} is too large a size (at most 8 PiB)`);
-      return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
-    }
-    if (typeof value !== 'string') return undefined;
-    try {
-      return parseSize(value);
-    } catch (e) {
-      if (!(e instanceof SizeError)) throw e;
-      this.add(where, e.message);
-      return undefined;
-    }
-  }
-
-  metric(where: string, value: unknown): void {
-    if (typeof value !== 'string') return;
-    try {
-      parseMetric(value);
-    } catch (e) {
-      if (!isHeapgateError(e)) throw e;
-      this.add(where, e.message);
-    }
-  }
-
-  url(where: string, value: unknown): void {
-    if (typeof value !== 'string' || value === '') return;
-    try {
-      // The flag's own checks (a URL, http or https, on loopback), worded with the key path.
-      loopbackUrl(`${where}:`, value);
-    } catch (e) {
-      if (!isHeapgateError(e)) throw e;
-      // Its message starts with the `flag` given, here the key path.
-      const text = e.message.slice(`${where}: `.length);
-      if (e.code !== 'NOT_LOOPBACK') this.add(where, text);
-      else if (!this.allowRemote) this.add(where, `${text}; set "allowRemote": true to reach it`);
-    }
-  }
-
-  target(where: string, target: unknown): void {
-    for (const key of ['baseUrl', 'metricsUrl', 'gcUrl']) {
-      if (isObject(target)) this.url(keyStep(where, key), target[key]);
-    }
-  }
-
-  per(where: string, per: unknown): void {
-    if (!isObject(per)) return;
-    const scale = this.size(keyStep(where, 'scale'), per.scale);
-    if (scale === 0) this.add(keyStep(where, 'scale'), `${show(per.scale)} is not a scale (it divides the work: 1 or more)`);
-    if (scale !== undefined && scale > 1 && per.unit === undefined) {
-      this.add(keyStep(where, 'unit'), `required with a scale other than 1: what one unit of ${show(per.metric)} / ${show(per.scale)} is called, e.g. "MB sent"`);
-    }
-  }
-
-  script(where: string, script: unknown): void {
-    if (typeof script !== 'string' || script === '' || SCRIPT_PATH.test(script) || this.builtins.includes(script)) return;
-    this.add(where, `${show(script)} is neither a scenario built into heapgate (${this.builtins.join(', ')}) nor a script path (one with a / or a .js or .ts ending)`);
-  }
-
-  /** Names that must differ among `list`'s items (each names a run folder, or a row of a report). */
-  unique(where: string, list: unknown, what: string): void {
-    const seen = new Map<string, string>();
-    items(list).forEach((item, i) => {
-      const name = isObject(item) ? item.name : undefined;
-      if (typeof name !== 'string') return;
-      const here = keyStep(`${where}[${i}]`, 'name');
-      const first = seen.get(name);
-      if (first) this.add(here, `${show(name)} is already the name of ${first} (each ${what} needs its own)`);
-      else seen.set(name, here.replace(/\.name$/, ''));
-    });
-  }
-
-  scenario(where: string, s: unknown): void {
-    if (!isObject(s)) return;
-    this.script(keyStep(where, 'script'), s.script);
-    this.per(keyStep(where, 'per'), s.per);
-    const signals = keyStep(where, 'signals');
-    items(s.signals).forEach((signal, j) => {
-      if (!isObject(signal)) return;
-      const at = `${signals}[${j}]`;
-      this.size(keyStep(at, 'limit'), signal.limit);
-      this.size(keyStep(at, 'minGrowth'), signal.minGrowth);
-      this.metric(keyStep(at, 'metric'), signal.metric);
-      this.per(keyStep(at, 'per'), signal.per);
-    });
-    this.unique(signals, s.signals, 'signal');
-    if (isObject(s.budget) && s.budget.rss !== null) this.size(keyStep(keyStep(where, 'budget'), 'rss'), s.budget.rss);
-    this.target(keyStep(where, 'target'), s.target);
-  }
-
-  file(raw: unknown): void {
-    if (!isObject(raw)) return;
-    this.target('target', raw.target);
-    items(raw.scenarios).forEach((s, i) => this.scenario(`scenarios[${i}]`, s));
-    this.unique('scenarios', raw.scenarios, 'scenario');
-  }
-}
-
-// --- the checked file, read into settings (once there is no problem) --------------------------
-
-/** Bytes of a size the checks have passed: a JSON number is bytes. */
-const bytes = (size: Size): number => (typeof size === 'number' ? size : parseSize(size));
-
-function perOf(per: PerFile | undefined): Per | undefined {
-  if (!per) return undefined;
-  // A unit is required with any other scale (the checks say so), so only scale 1 falls back.
-  return { metric: per.metric, scale: per.scale === undefined ? 1 : bytes(per.scale), unit: per.unit ?? (per.metric === 'iterations' ? 'iteration' : per.metric) };
-}
-
-function watchOf(dir: string, list: Record<string, string>): DiskWatch[] {
-  return Object.entries(list).map(([name, p]) => ({ name, path: path.resolve(dir, p) }));
-}
-
-/** The top-level target with a scenario's own keys over it; env merged variable by variable. */
-function targetOf(dir: string, top: TargetFile, own: Partial<TargetFile> = {}): TargetSettings {
-  const t = { ...top, ...own };
-  const env = top.env || own.env ? { ...strings(top.env), ...strings(own.env) } : undefined;
-  return {
-    command: t.command,
-    baseUrl: t.baseUrl,
-    ...(t.metricsUrl !== undefined ? { metricsUrl: t.metricsUrl } : {}),
-    ...(t.gcUrl !== undefined ? { gcUrl: t.gcUrl } : {}),
-    ...(env ? { env } : {}),
-    ...(t.pythonAgent !== undefined ? { pythonAgent: t.pythonAgent } : {}),
-    ...(t.watch?.dirs ? { watchDirs: watchOf(dir, t.watch.dirs) } : {}),
-    ...(t.watch?.files ? { watchFiles: watchOf(dir, t.watch.files) } : {}),
-  };
-}
-
-function scenarioOf(dir: string, s: ScenarioFile, top: TargetFile): ScenarioSettings {
-  const isPath = SCRIPT_PATH.test(s.script);
-  const per = perOf(s.per);
-  const rss = s.budget?.rss;
-  return {
-    name: s.name,
-    script: isPath ? path.resolve(dir, s.script) : s.script,
-    scriptKind: isPath ? 'file' : 'built-in',
-    env: strings(s.env),
-    target: targetOf(dir, top, s.target),
-    ...(s.bundle !== undefined ? { bundle: s.bundle } : {}),
-    ...(s.profile !== undefined ? { profile: s.profile } : {}),
-    ...(s.rounds !== undefined ? { rounds: s.rounds } : {}),
-    ...(s.label !== undefined ? { label: s.label } : {}),
-    ...(per ? { per } : {}),
-    ...(s.signals
-      ? {
-          signals: s.signals.map((g) => ({
-            name: g.name,
-            metric: g.metric ?? null,
-            per: perOf(g.per) ?? null,
-            limitBytes: bytes(g.limit),
-            minGrowthBytes: g.minGrowth === undefined ? null : bytes(g.minGrowth),
-          })),
-        }
-      : {}),
-    ...(rss !== undefined ? { budgetRss: rss === null ? null : bytes(rss) } : {}),
-  };
-}
-
-/** k6 variables are text; a config may write VUS as 10 or a flag as true. */
-function strings(vars: Variables | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(vars ?? {}).map(([k, v]) => [k, String(v)]));
-}
-
-export interface CheckContext {
-  /** The file's absolute path; its folder is where relative paths start. */
-  file: string;
-  /** The scenarios built into heapgate, which `script` may name instead of a path. */
-  builtins: readonly string[];
-  /** --allow-remote was given: URLs off this machine pass even without "allowRemote" in the file. */
-  allowRemote?: boolean;
-}
-
-/** Every key path of `value` in the order the file writes them, depth first. */
-function documentOrder(value: unknown, where = '', order = new Map<string, number>()): Map<string, number> {
-  order.set(where, order.size);
-  if (Array.isArray(value)) value.forEach((v, i) => documentOrder(v, `${where}[${i}]`, order));
-  else if (isObject(value)) for (const [k, v] of Object.entries(value)) documentOrder(v, keyStep(where, k), order);
-  return order;
-}
-
-/**
- * One line per key, `key.path: text`, in the order the file has them (a missing key right after
- * its object). A value that fails two rules, such as a type and a minimum, is said once.
- */
-function problemLines(raw: unknown, problems: readonly Problem[]): string[] {
-  const order = documentOrder(raw);
-  const rank = (where: string): number => {
-    // The key itself, else its nearest enclosing key that is there (`a.b[2].c` → `a.b[2]` → `a.b` → `a`).
-    let p = where;
-    for (let own = true; ; own = false) {
-      const at = order.get(p);
-      if (at !== undefined) return own ? at : at + 0.5;
-      const up = p.replace(/(?:\.?[^.[\]]+|\[[^\]]*\])$/, '');
-      if (up === p) return 0;
-      p = up;
-    }
-  };
-  const byKey = new Map<string, string>();
-  for (const p of problems) if (!byKey.has(p.where)) byKey.set(p.where, p.where ? `${p.where}: ${p.text}` : p.text);
-  return [...byKey.entries()].sort(([a], [b]) => rank(a) - rank(b)).map(([, line]) => line);
-}
-
-/**
- * Check a parsed config (pure: no file is read): the schema first, then what the schema cannot
- * say. Returns the settings, or every problem as a line.
- */
-export function checkConfig(raw: unknown, ctx: CheckContext): { config: HeapgateConfig; problems: [] } | { config: null; problems: string[] } {
-  const validate = configValidator();
-  const valid = validate(raw);
-  const allowRemote = ctx.allowRemote === true || (isObject(raw) && raw.allowRemote === true);
-  const checker = new Checker(ctx.builtins, allowRemote);
-  const problems = (validate.errors ?? []).map((e) => schemaProblem(e, raw)).filter((p): p is Problem => p !== null);
-  checker.file(raw);
-  const lines = problemLines(raw, [...problems, ...checker.problems]);
-  if (!valid || lines.length > 0) return { config: null, problems: lines.length > 0 ? lines : ['does not match its schema'] };
-  const file = raw as ConfigFile;
-  const dir = path.dirname(ctx.file);
-  return {
-    config: {
-      file: ctx.file,
-      dir,
-      ...(file.out !== undefined ? { out: path.resolve(dir, file.out) } : {}),
-      ...(file.allowRemote !== undefined ? { allowRemote: file.allowRemote } : {}),
-      scenarios: file.scenarios.map((s) => scenarioOf(dir, s, file.target)),
-    },
-    problems: [],
-  };
-}
 
 // --- reading the file -------------------------------------------------------------------------
 
@@ -551,6 +128,10 @@ export interface ConfigFlags {
   budgetRss?: number;
   bundle?: boolean;
   allowRemote?: boolean;
+  /** --per: the first signal's unit of work, applied by `run` over the file's (see configToPlans). */
+  per?: string;
+  /** --config: where the file is. */
+  config?: string;
 }
 
 /** One scenario's run, as the command line would give it: its flags merged with the file. */
@@ -591,30 +172,17 @@ export interface PlanInput {
   sources: Record<string, Source>;
 }
 
-const MiB = 1024 * 1024;
-/** The judge's defaults for a signal a file names (run/scenarios.ts: memory per iteration). */
-const DEFAULT_MIN_GROWTH = MiB;
-const ITERATION: Per = { metric: 'iterations', scale: 1, unit: 'iteration' };
-/** A unit of work with no signals judges memory per that unit, at run/scenarios.ts's limit. */
+/** A unit of work with no signals judges memory per that unit (run/scenarios.ts's memory signal). */
 const MEMORY: SignalSettings = { name: 'memory', metric: null, per: null, limitBytes: 4 * 1024, minGrowthBytes: null };
+const MIN_GROWTH_BYTES = 1024 * 1024;
+const ITERATION: Per = { metric: 'iterations', scale: 1 };
 
-/** A k6 counter as RoundRecord keeps it: its own fields for iterations and requests, else `custom`. */
-function workOf(metric: string): string {
-  return metric === 'http_reqs' ? 'httpReqs' : metric;
-}
-
+/** Signals as the judge takes them; a unit of work is read as --per, --per-scale and --per-unit are. */
 function signalSpecs(signals: readonly SignalSettings[], per: Per): SignalSpec[] {
   return signals.map((s) => {
     const p = s.per ?? per;
-    return {
-      name: s.name,
-      metric: s.metric,
-      work: workOf(p.metric),
-      workScale: p.scale,
-      unit: p.unit,
-      limitPerUnit: s.limitBytes,
-      minGrowthBytes: s.minGrowthBytes ?? DEFAULT_MIN_GROWTH,
-    };
+    const work = workFromFlags({ per: p.metric, ...(p.unit !== undefined ? { perUnit: p.unit } : {}), ...(p.scale !== 1 ? { perScale: p.scale } : {}) })!;
+    return { name: s.name, metric: s.metric, ...work, limitPerUnit: s.limitBytes, minGrowthBytes: s.minGrowthBytes ?? MIN_GROWTH_BYTES };
   });
 }
 
@@ -630,7 +198,8 @@ export function hasScenario(config: HeapgateConfig, name: string): boolean {
  *
  * The target is one thing: --start or --mode names another service, and then none of the file's
  * target is used; otherwise --base-url, --metrics-url, --gc-url, --python-agent, --watch-dir and
- * --watch-file each replace their key. -e NAME=VALUE replaces that one variable of "env".
+ * --watch-file each replace their key. -e NAME=VALUE replaces that one variable of "env". --out is
+ * the root the scenarios' run folders go under, as "out" is.
  */
 export function configToPlans(config: HeapgateConfig, flags: ConfigFlags, opts: { only?: string; resultsRoot: string }): PlanInput[] {
   const chosen = opts.only === undefined ? config.scenarios : config.scenarios.filter((s) => s.name === opts.only);
@@ -647,6 +216,8 @@ export function configToPlans(config: HeapgateConfig, flags: ConfigFlags, opts: 
     const env = { ...s.env, ...flags.env };
     for (const key of Object.keys(env)) sources[`env.${key}`] = flags.env?.[key] !== undefined ? 'flag' : 'config';
     const per = s.per ?? ITERATION;
+    // --per is applied by `run` to the first signal, file or not, so it reads the same either way.
+    sources.per = flags.per !== undefined ? 'flag' : s.per ? 'config' : 'default';
     sources.outDir = rootSource;
     const signals = s.signals ?? (s.per ? [MEMORY] : null);
     sources.signals = signals ? 'config' : 'default';
@@ -676,4 +247,44 @@ export function configToPlans(config: HeapgateConfig, flags: ConfigFlags, opts: 
       sources,
     };
   });
+}
+
+/** The flags given on the command line, not commander's defaults: only those beat the file. */
+export function givenFlags(cmd: Command): ConfigFlags {
+  const opts = cmd.opts<Record<string, unknown>>();
+  const given = cmd.options.map((o) => o.attributeName()).filter((key) => cmd.getOptionValueSource(key) === 'cli');
+  return Object.fromEntries(given.map((key) => [key, opts[key]])) as ConfigFlags;
+}
+
+/** The names a config may give a scenario hold no "/" or ".", so a script path is never one. */
+const mayBeName = (arg: string) => /^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(arg);
+
+/** The runs a config asks for, and the file they come from. */
+export interface ConfigRuns {
+  file: string;
+  runs: PlanInput[];
+}
+
+/**
+ * What `heapgate run [scenario]` asks of a config: with no argument, every scenario of
+ * ./heapgate.config.json (or --config) in order, and there must be a file; with the name of one of
+ * its scenarios, that one. null when a config has nothing to do with it: an argument the file does
+ * not name (or a script path) runs as it would without a file. A file that is there is checked
+ * whole either way. Throws USAGE (exit 2).
+ */
+export function configRuns(arg: string | undefined, cmd: Command): ConfigRuns | null {
+  const flags = givenFlags(cmd);
+  const file = arg === undefined || mayBeName(arg) || flags.config !== undefined ? findConfig(flags.config) : null;
+  if (file === null) {
+    if (arg !== undefined) return null;
+    throw new HeapgateError(
+      'USAGE',
+      EXIT.usage,
+      `no scenario given and no ${CONFIG_FILE} in ${process.cwd()}: name one (a built-in such as job-flow, or your k6 script), or write a config with \`heapgate init\``,
+    );
+  }
+  const config = loadConfig(file, { builtins: Object.keys(SCENARIOS), allowRemote: flags.allowRemote === true });
+  if (arg !== undefined && !hasScenario(config, arg)) return null;
+  const resultsRoot = path.join(RESULTS_DIR, timestamp());
+  return { file, runs: configToPlans(config, flags, { ...(arg !== undefined ? { only: arg } : {}), resultsRoot }) };
 }

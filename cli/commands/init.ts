@@ -4,7 +4,8 @@ import { Command } from 'commander';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EXIT, HeapgateError } from '../../model/errors.js';
-import { CONFIG_FILE, type ConfigFile } from '../config.js';
+import type { ConfigFile } from '../config-check.js';
+import { CONFIG_FILE } from '../config.js';
 import { emitJson, say } from '../io.js';
 
 /** The starter scenario, relative to the config (k6's own convention keeps scripts in k6/). */
@@ -25,7 +26,7 @@ export function starterConfig(): ConfigFile {
       {
         name: 'flow',
         script: STARTER_SCRIPT,
-        env: { VUS: 5, REQUEST_PATH: '/' },
+        env: { VUS: 5, DURATION: '10s', REQUEST_PATH: '/' },
         profile: 'default',
         rounds: 3,
         per: { metric: 'iterations' },
@@ -39,10 +40,9 @@ export const STARTER_SCRIPT_TEXT = `// A k6 scenario for heapgate. heapgate runs
 // garbage collection after each round, and judges how much memory the service keeps per unit
 // of work (here: per iteration). Make one iteration one pass through the flow you suspect.
 //
-// heapgate gives every round:
-//   __ENV.BASE_URL  where the service answers (target.baseUrl in heapgate.config.json)
-//   __ENV.DURATION  how long one round lasts (set by the profile)
-// and each variable of the scenario's "env" in heapgate.config.json (VUS, REQUEST_PATH below).
+// heapgate gives the script __ENV.BASE_URL, where the service answers (target.baseUrl in
+// heapgate.config.json), and each variable of the scenario's "env" there (VUS, DURATION and
+// REQUEST_PATH below). One round is one run of these options: DURATION is a round's length.
 //
 // k6 runs TypeScript as it is. For types in your editor: npm install --save-dev @types/k6
 import http from 'k6/http';

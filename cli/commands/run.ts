@@ -1,13 +1,14 @@
 // `heapgate run <scenario>`: the protocol against the reference target (--mode) or any service
 // heapgate starts itself (--start … --base-url …). The scenario is a built-in (job-flow,
-// upload-flood) or the user's own k6 script (run/script.ts). Verdict JSON on stdout, summary on
-// stderr.
+// upload-flood) or the user's own k6 script (run/script.ts). `heapgate run` alone runs every
+// scenario of heapgate.config.json, and `heapgate run <name>` one of them (cli/config.ts), flags
+// over the file. Verdict JSON on stdout, summary on stderr.
 import { Command, Option } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT, HeapgateError } from '../../model/errors.js';
 import { RESULTS_DIR, SCENARIOS_DIST, scenarioBundle } from '../../model/paths.js';
-import type { DiskWatch, JudgeOptions } from '../../model/types.js';
+import type { DiskWatch, JudgeOptions, SignalSpec, Verdict } from '../../model/types.js';
 import { exitCodeForVerdict } from '../../reports/gate.js';
 import { renderRunSummary } from '../../reports/render/terminal.js';
 import { loopbackUrl } from '../../run/loopback.js';
@@ -17,6 +18,7 @@ import { loadFor, withWork, workFromFlags, type ScenarioLoad, type WorkFlags } f
 import { scriptFromArg } from '../../run/script.js';
 import { referenceTarget } from '../../run/reference-target.js';
 import type { TargetPreset, TargetSpec } from '../../run/target-process.js';
+import { configRuns } from '../config.js';
 import { runInterrupts } from '../interrupt.js';
 import { addMemoryLimitOptions, memoryLimitPlan, type MemoryLimitFlags } from '../memory-flags.js';
 import { emitJson, say, terminalWidth, timestamp } from '../io.js';
@@ -58,7 +60,8 @@ interface RunFlags extends WorkFlags, MemoryLimitFlags {
   out?: string;
   label?: string;
   env: Record<string, string>;
-  budgetRss?: number;
+  /** null: none, as a config may say. */
+  budgetRss?: number | null;
   watchDir: DiskWatch[];
   watchFile: DiskWatch[];
   keepTargetData?: boolean;
@@ -68,6 +71,10 @@ interface RunFlags extends WorkFlags, MemoryLimitFlags {
   metric?: string;
   leakThreshold?: number;
   minGrowth?: number;
+  config?: string;
+  /** From heapgate.config.json, which no flag sets: the service's environment, and the signals. */
+  targetEnv?: Record<string, string>;
+  signals?: SignalSpec[] | null;
 }
 
 /** The target the flags name: the user's command (--start), or the reference preset (--mode). */
@@ -83,6 +90,7 @@ function targetFromFlags(o: RunFlags, load: ScenarioLoad, outDir: string): Targe
       metricsUrl: o.metricsUrl ? loopbackUrl('--metrics-url', o.metricsUrl).href : null,
       gcUrl: o.gcUrl ? loopbackUrl('--gc-url', o.gcUrl).href : null,
       watch: { dirs: o.watchDir, files: o.watchFile },
+      ...(o.targetEnv ? { env: o.targetEnv } : {}),
     };
   }
   if (!o.mode) {
@@ -105,7 +113,8 @@ function targetFromFlags(o: RunFlags, load: ScenarioLoad, outDir: string): Targe
 export function runCommand(): Command {
   const cmd = new Command('run')
     .description('run a scenario against a service in rounds, judge whether its memory comes back')
-    .argument('<scenario>', 'a built-in scenario (job-flow, upload-flood) or the path of your k6 script (.ts or .js)')
+    .argument('[scenario]', 'a built-in scenario (job-flow, upload-flood), the path of your k6 script (.ts or .js), or a scenario of heapgate.config.json; none: every scenario of the config')
+    .option('--config <file>', 'the config file (default ./heapgate.config.json when there is one)')
     .option('--bundle', 'bundle your script with esbuild first (npm imports, imports without an extension)')
     .option('--per <metric>', 'unit of work of the first (memory) signal: any k6 counter, e.g. iterations (default), http_reqs, data_sent, or your own Counter')
     .option('--per-scale <n>', 'divide the --per counter by this, e.g. 1048576 for bytes → MB (needs --per-unit)', wholeNumber(1))
@@ -127,32 +136,58 @@ export function runCommand(): Command {
     .option('--keep-target-data', "keep the reference target's uploads and log after the run")
     .option('--python-agent', "put heapgate's agent on a CPython service's PYTHONPATH so it can force gc.collect() (else CPython is judged on RSS)")
     .option('--target-arg <arg>', 'extra flag for the reference target, repeatable, e.g. --target-arg=--defects=base64', (v: string, prev: string[]) => [...prev, v], []);
-  return addJudgeOptions(addMemoryLimitOptions(cmd)).action(async (scenario: string, o: RunFlags) => {
-    const profile = profileNamed(o.profile);
-    const script = scriptFromArg(scenario, o.bundle ? { bundle: true } : {});
-    const load = withWork(loadFor(script, profile.name), workFromFlags(o));
-    const outDir = path.resolve(o.out ?? path.join(RESULTS_DIR, `${timestamp()}-${script.name}`));
-    const target = targetFromFlags(o, load, outDir);
-    const plan: RunPlan = {
-      scenario: script.name,
-      script,
-      profile,
-      load,
-      label: o.label ?? o.mode ?? null,
-      outDir,
-      target,
-      k6Env: o.env,
-      judge: judgeFromFlags(o),
-      ...(o.force ? { force: true } : {}),
-      ...(o.pythonAgent ? { pythonAgent: true } : {}),
-      ...(o.budgetRss !== undefined ? { budgetRssBytes: o.budgetRss } : {}),
-      ...memoryLimitPlan(o),
-      ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
-    };
-    say(`heapgate: ${script.given}, ${profile.name} profile: ${load.description} → ${plan.outDir}`);
-    const run = await runProtocol(plan, { ...runInterrupts(), log: (l) => say(`  ${l}`) });
-    say(renderRunSummary(run, { width: terminalWidth() }));
-    emitJson({ run: plan.outDir, ...run.verdict });
-    process.exitCode = exitCodeForVerdict(run.verdict);
+  return addJudgeOptions(addMemoryLimitOptions(cmd)).action(async (scenario: string | undefined, o: RunFlags, self: Command) => {
+    const interrupts = runInterrupts();
+    const fromConfig = configRuns(scenario, self);
+    if (!fromConfig) {
+      const { outDir, verdict } = await runScenario(scenario!, o, interrupts);
+      emitJson({ run: outDir, ...verdict });
+      process.exitCode = exitCodeForVerdict(verdict);
+      return;
+    }
+    const results: Array<{ scenario: string; run: string; verdict: Verdict }> = [];
+    for (const r of fromConfig.runs) {
+      // An interrupt between two scenarios ends the command: the next one is not started.
+      interrupts.signal.throwIfAborted();
+      interrupts.onMeasuring();
+      const flagged = Object.keys(r.sources).filter((k) => r.sources[k] === 'flag');
+      say(`heapgate: ${r.name} from ${fromConfig.file}${flagged.length ? ` (flags over the file: ${flagged.join(', ')})` : ''}`);
+      const { outDir, verdict } = await runScenario(r.script, { ...o, ...r.settings, out: r.outDir, signals: r.signals }, interrupts);
+      results.push({ scenario: r.name, run: outDir, verdict });
+    }
+    const json = results.map((r) => ({ scenario: r.scenario, run: r.run, ...r.verdict }));
+    emitJson(scenario === undefined ? json : json[0]);
+    // Every scenario runs; the command ends with the code of the first that did not pass, in the file's order.
+    process.exitCode = results.map((r) => exitCodeForVerdict(r.verdict)).find((c) => c !== EXIT.ok) ?? EXIT.ok;
   });
+}
+
+/** One scenario, start to verdict, as the flags (a config's merged in) describe it. */
+async function runScenario(scenario: string, o: RunFlags, interrupts: ReturnType<typeof runInterrupts>): Promise<{ outDir: string; verdict: Verdict }> {
+  const profile = profileNamed(o.profile);
+  const script = scriptFromArg(scenario, o.bundle ? { bundle: true } : {});
+  const own = loadFor(script, profile.name);
+  const load = withWork(o.signals ? { ...own, signals: o.signals } : own, workFromFlags(o));
+  const outDir = path.resolve(o.out ?? path.join(RESULTS_DIR, `${timestamp()}-${script.name}`));
+  const target = targetFromFlags(o, load, outDir);
+  const plan: RunPlan = {
+    scenario: script.name,
+    script,
+    profile,
+    load,
+    label: o.label ?? o.mode ?? null,
+    outDir,
+    target,
+    k6Env: o.env,
+    judge: judgeFromFlags(o),
+    ...(o.force ? { force: true } : {}),
+    ...(o.pythonAgent ? { pythonAgent: true } : {}),
+    ...(o.budgetRss !== undefined ? { budgetRssBytes: o.budgetRss } : {}),
+    ...memoryLimitPlan(o),
+    ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
+  };
+  say(`heapgate: ${script.given}, ${profile.name} profile: ${load.description} → ${plan.outDir}`);
+  const run = await runProtocol(plan, { ...interrupts, log: (l) => say(`  ${l}`) });
+  say(renderRunSummary(run, { width: terminalWidth() }));
+  return { outDir: plan.outDir, verdict: run.verdict };
 }

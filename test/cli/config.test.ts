@@ -6,7 +6,8 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Ajv } from 'ajv';
 import { starterConfig, STARTER_SCRIPT } from '../../cli/commands/init.js';
-import { checkConfig, CONFIG_SCHEMA, configToPlans, configValidator, hasScenario, type HeapgateConfig } from '../../cli/config.js';
+import { checkConfig, CONFIG_SCHEMA, configValidator, type HeapgateConfig } from '../../cli/config-check.js';
+import { configToPlans, hasScenario } from '../../cli/config.js';
 
 const FILE = '/srv/app/heapgate.config.json';
 const CTX = { file: FILE, builtins: ['job-flow', 'upload-flood'] };
@@ -179,10 +180,19 @@ describe('config problems, one line each naming the key', () => {
     assert.equal(problems(config(remote)).length, 1);
   });
 
-  it('a script that is neither a built-in nor a path', () => {
-    assert.deepEqual(problems(config((c) => (c.scenarios[1].script = 'jobflow'))), [
-      'scenarios[1].script: "jobflow" is neither a scenario built into heapgate (job-flow, upload-flood) nor a script path (one with a / or a .js or .ts ending)',
-    ]);
+  it('a script that is neither a built-in nor a path, or a file k6 does not run', () => {
+    assert.deepEqual(
+      problems(
+        config((c) => {
+          c.scenarios[0].script = 'flow.mjs';
+          c.scenarios[1].script = 'jobflow';
+        }),
+      ),
+      [
+        'scenarios[0].script: "flow.mjs" is not a k6 script: give a .ts or .js file',
+        'scenarios[1].script: "jobflow" is neither a scenario built into heapgate (job-flow, upload-flood) nor a script path (one with a / or a .js or .ts ending)',
+      ],
+    );
   });
 
   it('two scenarios, or two signals of one, of the same name', () => {
@@ -284,7 +294,7 @@ describe('configToPlans: flag > file > default', () => {
       c.scenarios[0].profile = 'smoke';
       c.scenarios[0].rounds = 4;
       c.scenarios[0].budget = { rss: '600MB' };
-      c.scenarios[0].per = { metric: 'http_reqs', unit: 'request' };
+      c.scenarios[0].per = { metric: 'http_reqs' }; // named as --per names it: "request"
       c.scenarios[0].signals = [
         { name: 'memory', limit: '4 KiB' },
         { name: 'log', metric: 'disk_file_bytes{name="app.log"}', per: { metric: 'data_sent', scale: '1MiB', unit: 'MB sent' }, limit: '1KiB', minGrowth: '64KiB' },
@@ -326,6 +336,7 @@ describe('configToPlans: flag > file > default', () => {
       'target.watch.files': 'default',
       'env.VUS': 'config',
       'env.MAX_POLLS': 'config',
+      per: 'config',
       outDir: 'config',
       signals: 'config',
       profile: 'config',
@@ -350,7 +361,7 @@ describe('configToPlans: flag > file > default', () => {
   it('a flag given on the command line beats the file', () => {
     const [checkout] = configToPlans(
       file,
-      { profile: 'default', rounds: 2, env: { VUS: '10' }, label: 'leaky', out: 'elsewhere', budgetRss: 1024, baseUrl: 'http://127.0.0.1:9090', bundle: true },
+      { profile: 'default', rounds: 2, env: { VUS: '10' }, label: 'leaky', out: 'elsewhere', budgetRss: 1024, baseUrl: 'http://127.0.0.1:9090', bundle: true, per: 'data_sent' },
       { resultsRoot: ROOT },
     );
     const s = checkout!.settings;
@@ -363,7 +374,7 @@ describe('configToPlans: flag > file > default', () => {
     assert.equal(s.baseUrl, 'http://127.0.0.1:9090');
     assert.equal(s.start, 'node server.js', 'the rest of the target stays the file’s');
     assert.equal(checkout!.outDir, path.resolve('elsewhere', 'checkout'));
-    for (const key of ['profile', 'rounds', 'env.VUS', 'label', 'outDir', 'budget.rss', 'bundle', 'target.baseUrl']) {
+    for (const key of ['profile', 'rounds', 'env.VUS', 'label', 'outDir', 'budget.rss', 'bundle', 'target.baseUrl', 'per']) {
       assert.equal(checkout!.sources[key], 'flag', key);
     }
     assert.equal(checkout!.sources['env.MAX_POLLS'], 'config');
