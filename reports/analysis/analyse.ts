@@ -231,11 +231,15 @@ function decidingSignal(signals: readonly SignalVerdict[]): SignalVerdict {
   );
 }
 
-/** The target's peak RSS against the run's budget. Without any RSS reading it is not called over. */
+/**
+ * The target's peak RSS against the run's budget. Without any RSS reading it is not called over.
+ * An OOM kill is over whatever was sampled: the kernel saw it reach the limit, perhaps between two
+ * ticks (seed 002's success was "no exit 137" first).
+ */
 function budgetOf(meta: RunMeta, peakRssBytes: number | null): Verdict['budget'] {
   const limitBytes = meta.budgetRssBytes ?? null;
   if (limitBytes === null) return null;
-  return { limitBytes, peakRssBytes, ok: peakRssBytes === null || peakRssBytes <= limitBytes };
+  return { limitBytes, peakRssBytes, ok: !meta.exit?.oom && (peakRssBytes === null || peakRssBytes <= limitBytes) };
 }
 
 export function analyse(samples: readonly Sample[], meta: RunMeta, opts: Partial<JudgeOptions> = {}): Verdict {

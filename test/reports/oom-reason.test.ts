@@ -18,6 +18,16 @@ test("SIGKILL with the cgroup's oom_kill up: the cause, the limit, the round and
   assert.equal(exitCodeForVerdict(v), 4);
 });
 
+test('an OOM kill is over budget even when no sampled RSS was', () => {
+  const { samples, meta } = crashRun();
+  meta.budgetRssBytes = 10_000 * MB;
+  assert.equal(analyse(samples, meta).budget?.ok, true);
+  meta.exit = { ...meta.exit!, oom };
+  const v = analyse(samples, meta);
+  assert.equal(v.budget?.ok, false);
+  assert.ok(v.budget!.peakRssBytes! < v.budget!.limitBytes, 'the sampled peak stays what it was');
+});
+
 test('a shell that reports its killed child as 137 reads the same; the phase names where', () => {
   const { samples, meta } = crashRun();
   meta.exit = { ...meta.exit!, signal: null, code: 137, phase: 'settle-baseline', oom };
