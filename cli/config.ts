@@ -14,7 +14,7 @@ import { EXIT, HeapgateError, isHeapgateError } from '../model/errors.js';
 import { RESULTS_DIR } from '../model/paths.js';
 import type { DiskWatch, SignalSpec } from '../model/types.js';
 import { SCENARIOS, workFromFlags } from '../run/scenarios.js';
-import { checkConfig, keyStep, show, type CheckContext, type ConfigFile, type HeapgateConfig, type Per, type SignalSettings, type TargetFile } from './config-check.js';
+import { checkConfig, isScriptPath, keyStep, show, type CheckContext, type ConfigFile, type HeapgateConfig, type Per, type SignalSettings, type TargetFile } from './config-check.js';
 import { timestamp } from './io.js';
 import { JsonTextError, parseJsonText } from './json-text.js';
 import { collectWatch } from './parse.js';
@@ -268,9 +268,9 @@ export interface ConfigRuns {
 /**
  * What `heapgate run [scenario]` asks of a config: with no argument, every scenario of
  * ./heapgate.config.json (or --config) in order, and there must be a file; with the name of one of
- * its scenarios, that one. null when a config has nothing to do with it: an argument the file does
- * not name (or a script path) runs as it would without a file. A file that is there is checked
- * whole either way. Throws USAGE (exit 2).
+ * its scenarios, that one. null when a config has nothing to do with it: a built-in or a script
+ * path the file does not name runs as it would without a file. A file that is there is checked
+ * whole either way. Throws USAGE (exit 2), also for a name that is neither the file's nor built in.
  */
 export function configRuns(arg: string | undefined, cmd: Command): ConfigRuns | null {
   const flags = givenFlags(cmd);
@@ -283,8 +283,14 @@ export function configRuns(arg: string | undefined, cmd: Command): ConfigRuns | 
       `no scenario given and no ${CONFIG_FILE} in ${process.cwd()}: name one (a built-in such as job-flow, or your k6 script), or write a config with \`heapgate init\``,
     );
   }
-  const config = loadConfig(file, { builtins: Object.keys(SCENARIOS), allowRemote: flags.allowRemote === true });
-  if (arg !== undefined && !hasScenario(config, arg)) return null;
+  const builtins = Object.keys(SCENARIOS);
+  const config = loadConfig(file, { builtins, allowRemote: flags.allowRemote === true });
+  if (arg !== undefined && !hasScenario(config, arg)) {
+    if (isScriptPath(arg) || builtins.includes(arg)) return null;
+    // A bare name that is nowhere: say where names come from, the file's first.
+    const names = config.scenarios.map((s) => s.name).join(', ');
+    throw new HeapgateError('USAGE', EXIT.usage, `unknown scenario "${arg}" (in ${path.basename(file)}: ${names}; built in: ${builtins.join(', ')}; or the path of your k6 script, .ts or .js)`);
+  }
   const resultsRoot = path.join(RESULTS_DIR, timestamp());
   return { file, runs: configToPlans(config, flags, { ...(arg !== undefined ? { only: arg } : {}), resultsRoot }) };
 }

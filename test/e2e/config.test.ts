@@ -11,6 +11,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { TARGET_APP_MAIN } from '../../model/paths.js';
+import { SCENARIOS } from '../../run/scenarios.js';
 import { CLI, freePort, readMeta, readVerdict, tempDir } from './helpers.js';
 
 /** The real CLI in `cwd`, as a user runs it in their own project. */
@@ -173,5 +174,17 @@ describe('a config’s mistakes through the real CLI: one line each, exit 2, not
     assert.equal(await refused(project), expected);
     assert.equal(await refused(project, 'flow'), expected);
     assert.equal(existsSync(marker), false, 'the target was not started');
+  });
+
+  it('a name that is neither the file’s nor built in', async () => {
+    const project = await tempDir('config-unknown');
+    await writeFile(
+      path.join(project, 'heapgate.config.json'),
+      JSON.stringify({ target: { command: 'node server.js', baseUrl: 'http://127.0.0.1:8080' }, scenarios: [{ name: 'checkout', script: 'job-flow' }] }),
+    );
+    assert.equal(
+      oneLine(await refused(project, 'chekout')),
+      `heapgate: unknown scenario "chekout" (in heapgate.config.json: checkout; built in: ${Object.keys(SCENARIOS).join(', ')}; or the path of your k6 script, .ts or .js)`,
+    );
   });
 });
