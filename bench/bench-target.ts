@@ -35,7 +35,8 @@ export async function startBenchTarget(
 ): Promise<BenchTarget> {
   const spec = await referenceTarget({ mode, args, watch: { dirs: [], files: [] }, dataDir, nodeFlags }).expand();
   const t = await startTarget(spec, path.join(dataDir, 'target.log'));
-  const { pid, baseUrl: url } = t;
+  const { baseUrl: url } = t;
+  const pid = t.pid!; // a started command always has one
   return {
     pid,
     url,

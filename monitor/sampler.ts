@@ -21,8 +21,8 @@ import { PrometheusSource } from './sources/prometheus-source.js';
 import type { ReadResult, SampleSource, SampleValues, SourceContext, Tick } from './sources/source.js';
 
 export interface SamplerOptions {
-  /** Root of the process tree to sample. */
-  pid: number;
+  /** Root of the process tree to sample; null for a service heapgate did not start (no /proc columns, always alive). */
+  pid: number | null;
   intervalMs: number;
   csvPath: string;
   /** A Prometheus text endpoint of the target; null/absent: /proc columns only. */
@@ -77,7 +77,7 @@ interface Annotation {
 }
 
 export class Sampler {
-  readonly pid: number;
+  readonly pid: number | null;
   readonly intervalMs: number;
   readonly csvPath: string;
   readonly metricsUrl: string | null;
@@ -108,7 +108,7 @@ export class Sampler {
   #exit: TargetExit | null = null;
 
   constructor(options: SamplerOptions) {
-    if (!Number.isInteger(options.pid) || options.pid <= 0) throw new RangeError(`invalid pid ${options.pid}`);
+    if (options.pid !== null && (!Number.isInteger(options.pid) || options.pid <= 0)) throw new RangeError(`invalid pid ${options.pid}`);
     if (!(options.intervalMs > 0)) throw new RangeError(`interval must be positive, got ${options.intervalMs}`);
     this.pid = options.pid;
     this.intervalMs = options.intervalMs;
@@ -119,7 +119,7 @@ export class Sampler {
       dirs: [...(options.watch?.dirs ?? [])].map((w) => ({ ...w })),
       files: [...(options.watch?.files ?? [])].map((w) => ({ ...w })),
     };
-    const sources: SampleSource[] = [new ProcSource(this.pid)];
+    const sources: SampleSource[] = this.pid !== null ? [new ProcSource(this.pid)] : [];
     if (this.watch.dirs.length || this.watch.files.length) sources.push(new DiskSource(this.watch));
     if (this.metricsUrl) {
       sources.push(

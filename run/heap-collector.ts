@@ -29,7 +29,8 @@ export interface HeapCollector {
 }
 
 export interface CollectorTarget {
-  pid: number;
+  /** null for a service heapgate did not start: only its GC URL, if any, can reach it. */
+  pid: number | null;
   baseUrl: string;
   gcUrl: string | null;
 }
@@ -45,7 +46,7 @@ export async function openHeapCollector(target: CollectorTarget, opts: { pythonA
       close: async () => undefined,
     };
   }
-  const processes = await detectRuntimes(target.pid);
+  const processes = target.pid !== null ? await detectRuntimes(target.pid) : [];
   const opened = await Promise.all(
     processes.map((p) => openRuntimeReader(p, { baseUrl: target.baseUrl, ...(opts.pythonAgentDir ? { pythonAgentDir: opts.pythonAgentDir } : {}) })),
   );

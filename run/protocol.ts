@@ -27,6 +27,9 @@ import type { Profile } from './profiles.js';
 import type { ScenarioLoad } from './scenarios.js';
 import { startTarget, type RunningTarget, type TargetPreset, type TargetSpec } from './target-process.js';
 import { actuatorPrometheusUrl } from '../monitor/runtime/actuator.js';
+import { PROMQL_COLUMN } from '../monitor/sources/promql.js';
+import { PromqlSource } from '../monitor/sources/promql-source.js';
+import type { PromqlTarget } from './remote.js';
 import { nodeInspectEnv } from '../monitor/runtime/node-inspector.js';
 import { pythonAgentEnv } from '../monitor/runtime/python-agent.js';
 import { ownedTempDir } from './temp-dirs.js';
@@ -53,6 +56,10 @@ export interface RunPlan {
   memoryLimitBytes?: number | null;
   /** --budget: a size, or a share of the memory limit; overrides the load's budget like budgetRssBytes. */
   budget?: Budget;
+  /** Send load (and accept URLs) off this machine: lifts k6's loopback block list (--allow-remote). */
+  allowRemote?: boolean;
+  /** Read the target's memory with this PromQL from a Prometheus server (--prometheus, --query). */
+  promql?: PromqlTarget | null;
   /** Put heapgate's Python agent on the target's PYTHONPATH, so GC can be forced in CPython (--python-agent). */
   pythonAgent?: boolean;
   /** Replace the run that `outDir` already holds (heapgate's own files in it) instead of refusing. */
@@ -270,10 +277,10 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, spec, watch,
     ctx.onMeasured?.();
     throw interrupted ? new HeapgateError('ABORTED', EXIT.aborted, `interrupted: the run folder is ${files.dir}`) : e;
   }
-  meta.target = { command: target.command, pid: target.pid, baseUrl: target.baseUrl, metricsUrl: target.metricsUrl, gcUrl: target.gcUrl };
+  meta.target = { command: target.command ?? `(not started by heapgate: ${target.baseUrl})`, pid: target.pid, baseUrl: target.baseUrl, metricsUrl: target.metricsUrl, gcUrl: target.gcUrl };
   meta.memoryLimit = target.cgroup?.record ?? null;
   await saveMeta(); // from here on a killed heapgate still leaves the target's pid on record
-  ctx.log(`${plan.label ?? plan.scenario}: target pid ${target.pid} ready at ${target.baseUrl}`);
+  ctx.log(`${plan.label ?? plan.scenario}: ${target.pid !== null ? `target pid ${target.pid}` : 'the service'} ready at ${target.baseUrl}`);
   if (target.cgroup) ctx.log(`${plan.label ?? plan.scenario}: under a ${megabytes(target.cgroup.limitBytes)} memory limit (cgroup v${target.cgroup.version} ${target.cgroup.path}), swap off`);
 
   // How GC is forced and the heap read, decided once: by the runtimes the target's tree runs.
@@ -283,6 +290,8 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, spec, watch,
   // A Spring Boot service's own Prometheus endpoint, found as a user would have named it.
   const metricsUrl = target.metricsUrl ?? (collector.info.runtimes.includes('jvm') ? await actuatorPrometheusUrl(target.baseUrl) : null);
   meta.target.metricsUrl = metricsUrl;
+  // A service heapgate did not start is read from the Prometheus that scrapes it.
+  const promql = plan.promql ? new PromqlSource(plan.promql.url, plan.promql.query) : null;
   const sampler = new Sampler({
     pid: target.pid,
     intervalMs: meta.protocol.sampleIntervalMs,
@@ -291,7 +300,7 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, spec, watch,
     initialPhase: 'startup',
     watch,
     annotationColumns: collector.readsHeap ? [RUNTIME_HEAP_COLUMN] : [],
-    sources: target.cgroup ? [new CgroupSource(target.cgroup)] : [],
+    sources: [...(target.cgroup ? [new CgroupSource(target.cgroup)] : []), ...(promql ? [promql] : [])],
   });
   let stopping = false;
   // The target dying ends the run at once: the rounds are aborted and the run is reported crashed.
@@ -318,8 +327,10 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, spec, watch,
       const rule = { window: meta.protocol.settleWindow, toleranceBytes: meta.protocol.settleToleranceBytes, toleranceRatio: meta.protocol.settleToleranceRatio };
       const record: SettleRecord = { phase, method: collector.info.method, gcRequests: 0, stable: false, durationS: 0 };
       const values: number[] = [];
+      // Readings through Prometheus come once per scrape: the window needs that many scrapes at least.
+      const limitMs = Math.max(meta.protocol.settleTimeoutS * 1000, promql ? (rule.window + 1) * promql.scrapeIntervalMs : 0);
       // Force a full GC before every reading: the reading is then the live set, not garbage.
-      while (Date.now() - started < meta.protocol.settleTimeoutS * 1000) {
+      while (Date.now() - started < limitMs) {
         const collected = await collector.collect(step);
         step.throwIfAborted();
         // Only a tick that began after the GC answered is post-GC: an earlier tick's scrape may
@@ -329,6 +340,8 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, spec, watch,
           record.gcRequests++;
           // A reader's own heap figure rides on the row that starts next; a GC URL's reading is that row's metric.
           if (collected.heapBytes !== null) from = sampler.annotate({ [RUNTIME_HEAP_COLUMN]: collected.heapBytes });
+          // A PromQL reading is post-GC only from the next scrape on.
+          if (promql && metric === PROMQL_COLUMN) from = Math.max(from, sampler.elapsedS() + promql.scrapeIntervalMs / 1000);
         }
         const value = metricValue(await nextSample(sampler, step, from), metric);
         if (value !== null) values.push(value);
@@ -349,7 +362,7 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, spec, watch,
       const logPath = files.k6Log(which);
       const env = { ...meta.k6Env, BASE_URL: target.baseUrl };
       const startedElapsedS = sampler.latest()?.elapsedS ?? 0;
-      const r = await runK6({ k6, script: archive, env, summaryPath, logPath, signal: step });
+      const r = await runK6({ k6, script: archive, env, summaryPath, logPath, signal: step, allowRemote: plan.allowRemote ?? false });
       if (typeof which === 'number' && (r.summary || !step.aborted)) {
         // Recorded before anything else is decided: a round cut short by a crash keeps what k6 wrote.
         const rec = roundRecord(r.summary, {

@@ -5,7 +5,7 @@ import { EXIT, HeapgateError } from '../model/errors.js';
 import { describeOomKill } from '../model/oom.js';
 import type { DiskWatch, OomKill } from '../model/types.js';
 import { createMemoryCgroup, type MemoryCgroup } from './cgroup.js';
-import { loopbackUrl } from './loopback.js';
+import { targetUrl } from './remote.js';
 import { execIfSimple, launchGroup, stopAllGroups, type ProcessEnd } from './process-group.js';
 
 export type { ProcessEnd } from './process-group.js';
@@ -16,9 +16,14 @@ export type { ProcessEnd } from './process-group.js';
  * (run/reference-target.ts), as any service of the user's is given by --start and --base-url.
  */
 export interface TargetSpec {
-  /** Run through /bin/sh; a lone command is exec'd (see execIfSimple). */
-  command: string;
+  /**
+   * Run through /bin/sh; a lone command is exec'd (see execIfSimple). null: a service heapgate
+   * does not start (one in a cluster, read through --prometheus): it is only waited for.
+   */
+  command: string | null;
   baseUrl: string;
+  /** The base URL may be off this machine (--allow-remote); else it must be loopback. */
+  allowRemote?: boolean;
   /** Polled until anything answers over HTTP; default baseUrl. */
   readyUrl?: string;
   metricsUrl: string | null;
@@ -44,8 +49,9 @@ export interface TargetPreset {
 }
 
 export interface RunningTarget {
-  pid: number;
-  command: string;
+  /** null for a service heapgate did not start. */
+  pid: number | null;
+  command: string | null;
   baseUrl: string;
   metricsUrl: string | null;
   gcUrl: string | null;
@@ -90,7 +96,8 @@ async function waitForHttp(url: string, exited: Promise<TargetEnd>, logPath: str
 }
 
 export async function startTarget(spec: TargetSpec, logPath: string): Promise<RunningTarget> {
-  loopbackUrl('--base-url', spec.baseUrl);
+  targetUrl('--base-url', spec.baseUrl, spec.allowRemote ?? false);
+  if (spec.command === null) return awaitRemote(spec, logPath);
   const cgroup = spec.memoryLimitBytes ? await createMemoryCgroup(spec.memoryLimitBytes) : null;
   // Under a limit the launcher's shell joins the cgroup, then execs the command (run/cgroup.ts).
   const command = (cgroup?.joinCommand() ?? '') + execIfSimple(spec.command);
@@ -128,5 +135,22 @@ export async function startTarget(spec: TargetSpec, logPath: string): Promise<Ru
     hasExited: t.hasExited,
     stop,
     cgroup,
+  };
+}
+
+/** A service that runs elsewhere: waited for until it answers; nothing to stop, no exit to see. */
+async function awaitRemote(spec: TargetSpec, logPath: string): Promise<RunningTarget> {
+  const never = new Promise<TargetEnd>(() => undefined);
+  await waitForHttp(spec.readyUrl ?? spec.baseUrl, never, logPath);
+  return {
+    pid: null,
+    command: null,
+    baseUrl: spec.baseUrl.replace(/\/$/, ''),
+    metricsUrl: spec.metricsUrl,
+    gcUrl: spec.gcUrl,
+    exited: never,
+    hasExited: () => false,
+    stop: async () => undefined,
+    cgroup: null,
   };
 }

@@ -11,7 +11,7 @@ import { RESULTS_DIR, SCENARIOS_DIST, scenarioBundle } from '../../model/paths.j
 import type { DiskWatch, JudgeOptions, SignalSpec, Verdict } from '../../model/types.js';
 import { exitCodeForVerdict } from '../../reports/gate.js';
 import { renderRunSummary } from '../../reports/render/terminal.js';
-import { loopbackUrl } from '../../run/loopback.js';
+import { remoteSettings, targetUrl, type RemoteFlags } from '../../run/remote.js';
 import { profileNamed } from '../../run/profiles.js';
 import { runProtocol, type RunPlan } from '../../run/protocol.js';
 import { loadFor, withWork, workFromFlags, type ScenarioLoad, type WorkFlags } from '../../run/scenarios.js';
@@ -20,6 +20,7 @@ import { referenceTarget } from '../../run/reference-target.js';
 import type { TargetPreset, TargetSpec } from '../../run/target-process.js';
 import { configRuns } from '../config.js';
 import { runInterrupts } from '../interrupt.js';
+import { addRemoteOptions } from '../remote-flags.js';
 import { addMemoryLimitOptions, memoryLimitPlan, type MemoryLimitFlags } from '../memory-flags.js';
 import { emitJson, say, terminalWidth, timestamp } from '../io.js';
 import { byteSize, collectWatch, keyValue, metricExpression, wholeNumber } from '../parse.js';
@@ -48,7 +49,7 @@ export function judgeFromFlags(o: { metric?: string; leakThreshold?: number; min
   return j;
 }
 
-interface RunFlags extends WorkFlags, MemoryLimitFlags {
+interface RunFlags extends WorkFlags, MemoryLimitFlags, RemoteFlags {
   bundle?: boolean;
   mode?: 'leaky' | 'fixed';
   start?: string;
@@ -79,6 +80,21 @@ interface RunFlags extends WorkFlags, MemoryLimitFlags {
 
 /** The target the flags name: the user's command (--start), or the reference preset (--mode). */
 function targetFromFlags(o: RunFlags, load: ScenarioLoad, outDir: string): TargetSpec | TargetPreset {
+  const remote = remoteSettings(o);
+  const url = (flag: string, value: string) => targetUrl(flag, value, remote.allowRemote).href;
+  if (o.start === undefined && !o.mode && o.baseUrl) {
+    // A service heapgate does not start (in a cluster, say): its memory comes from Prometheus.
+    if (!remote.promql) {
+      throw new HeapgateError('USAGE', EXIT.usage, 'a service heapgate does not start needs --prometheus <url> and --query <promql> for its memory (or --start "<command>" to start it)');
+    }
+    return {
+      command: null,
+      baseUrl: url('--base-url', o.baseUrl).replace(/\/$/, ''),
+      allowRemote: remote.allowRemote,
+      metricsUrl: o.metricsUrl ? url('--metrics-url', o.metricsUrl) : null,
+      gcUrl: o.gcUrl ? url('--gc-url', o.gcUrl) : null,
+    };
+  }
   if (o.start !== undefined) {
     if (o.mode || o.targetArg.length || o.keepTargetData) {
       throw new HeapgateError('USAGE', EXIT.usage, '--mode, --target-arg and --keep-target-data are for the reference target; with --start give --base-url instead');
@@ -86,15 +102,20 @@ function targetFromFlags(o: RunFlags, load: ScenarioLoad, outDir: string): Targe
     if (!o.baseUrl) throw new HeapgateError('USAGE', EXIT.usage, '--start needs --base-url, the address the service answers at');
     return {
       command: o.start,
-      baseUrl: loopbackUrl('--base-url', o.baseUrl).href.replace(/\/$/, ''),
-      metricsUrl: o.metricsUrl ? loopbackUrl('--metrics-url', o.metricsUrl).href : null,
-      gcUrl: o.gcUrl ? loopbackUrl('--gc-url', o.gcUrl).href : null,
+      baseUrl: url('--base-url', o.baseUrl).replace(/\/$/, ''),
+      allowRemote: remote.allowRemote,
+      metricsUrl: o.metricsUrl ? url('--metrics-url', o.metricsUrl) : null,
+      gcUrl: o.gcUrl ? url('--gc-url', o.gcUrl) : null,
       watch: { dirs: o.watchDir, files: o.watchFile },
       ...(o.targetEnv ? { env: o.targetEnv } : {}),
     };
   }
   if (!o.mode) {
-    throw new HeapgateError('USAGE', EXIT.usage, 'say what to load: --mode leaky|fixed for the reference target, or --start "<command>" --base-url <url> for your service');
+    throw new HeapgateError(
+      'USAGE',
+      EXIT.usage,
+      'say what to load: --mode leaky|fixed for the reference target, --start "<command>" --base-url <url> for your service, or --base-url with --prometheus and --query for one heapgate does not start',
+    );
   }
   if (o.baseUrl || o.metricsUrl || o.gcUrl) {
     throw new HeapgateError('USAGE', EXIT.usage, '--base-url, --metrics-url and --gc-url go with --start');
@@ -136,7 +157,7 @@ export function runCommand(): Command {
     .option('--keep-target-data', "keep the reference target's uploads and log after the run")
     .option('--python-agent', "put heapgate's agent on a CPython service's PYTHONPATH so it can force gc.collect() (else CPython is judged on RSS)")
     .option('--target-arg <arg>', 'extra flag for the reference target, repeatable, e.g. --target-arg=--defects=base64', (v: string, prev: string[]) => [...prev, v], []);
-  return addJudgeOptions(addMemoryLimitOptions(cmd)).action(async (scenario: string | undefined, o: RunFlags, self: Command) => {
+  return addJudgeOptions(addRemoteOptions(addMemoryLimitOptions(cmd))).action(async (scenario: string | undefined, o: RunFlags, self: Command) => {
     const interrupts = runInterrupts();
     const fromConfig = configRuns(scenario, self);
     if (!fromConfig) {
@@ -162,6 +183,12 @@ export function runCommand(): Command {
   });
 }
 
+/** What --allow-remote, --prometheus and --query add to a plan (checked together, exit 2). */
+function remotePlan(o: RemoteFlags): Pick<RunPlan, 'allowRemote' | 'promql'> {
+  const remote = remoteSettings(o);
+  return { ...(remote.allowRemote ? { allowRemote: true } : {}), promql: remote.promql };
+}
+
 /** One scenario, start to verdict, as the flags (a config's merged in) describe it. */
 async function runScenario(scenario: string, o: RunFlags, interrupts: ReturnType<typeof runInterrupts>): Promise<{ outDir: string; verdict: Verdict }> {
   const profile = profileNamed(o.profile);
@@ -184,6 +211,7 @@ async function runScenario(scenario: string, o: RunFlags, interrupts: ReturnType
     ...(o.pythonAgent ? { pythonAgent: true } : {}),
     ...(o.budgetRss !== undefined ? { budgetRssBytes: o.budgetRss } : {}),
     ...memoryLimitPlan(o),
+    ...remotePlan(o),
     ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
   };
   say(`heapgate: ${script.given}, ${profile.name} profile: ${load.description} → ${plan.outDir}`);

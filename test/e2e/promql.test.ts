@@ -19,7 +19,7 @@ import { promqlInstant, promqlRange } from '../../monitor/sources/promql.js';
 import type { Tick } from '../../monitor/sources/source.js';
 import { launchGroup, type ProcessGroup } from '../../run/process-group.js';
 import { jobForm, submitJob } from '../target-app/helpers.js';
-import { freePort, tempDir, waitFor } from './helpers.js';
+import { freePort, heapgate, readMeta, readVerdict, tempDir, waitFor } from './helpers.js';
 
 const JOB = 'heapgate-target';
 const RSS_QUERY = `process_resident_memory_bytes{job="${JOB}"}`;
@@ -268,5 +268,25 @@ describe('the PromQL source against a real Prometheus scraping the reference tar
     await source.read(values, tickOf(warnings));
     assert.deepEqual(warnings, []);
     assert.ok((values.promql_value ?? 0) > 10 * 1048576, `sum of two processes' RSS: ${values.promql_value}`);
+  });
+
+  // The whole run against a service heapgate did not start, as a user points it at one in a
+  // cluster: no /proc, its memory from Prometheus, GC forced through its own endpoint.
+  it('heapgate run with --base-url and --prometheus alone judges the leaky service as leaking', { skip, timeout: 180_000 }, async () => {
+    const out = path.join(dir, 'remote-run');
+    const query = `nodejs_heap_size_used_bytes{job="${JOB}"} + nodejs_external_memory_bytes{job="${JOB}"}`;
+    const r = await heapgate(
+      ['run', 'job-flow', '--base-url', targetUrl, '--gc-url', `${targetUrl}/admin/gc`, '--prometheus', promUrl, '--query', query, '--profile', 'smoke', '--out', out],
+      { timeoutMs: 170_000 },
+    );
+    const verdict = await readVerdict(out);
+    assert.equal(verdict.metric, 'promql_value');
+    assert.equal(verdict.heap?.method, 'gc-url');
+    assert.equal(verdict.outcome, 'leaks', `${verdict.reason}\n${String(r.stderr).slice(-1500)}`);
+    assert.equal(r.exitCode, 99);
+    const meta = await readMeta(out);
+    assert.equal(meta.target.pid, null, 'nothing was started');
+    const { columns } = await readSamplesCsv(path.join(out, 'samples.csv'));
+    assert.ok(!columns.includes('proc_rss_bytes'), 'no /proc columns for a process heapgate does not have');
   });
 });
