@@ -9,7 +9,7 @@
 //   3. output/ after a flood of 40 × 5 MiB with a 50 MiB cap and a 200 ms sweep: fixed stays at
 //      the cap, leaky keeps everything.
 // Prints a table to stdout (progress to stderr); with --json also writes
-// results/bench-upload-<time>.json. Exit 0 once the figures are printed (a missed goal is a
+// heapgate-results/bench-upload-<time>.json. Exit 0 once the figures are printed (a missed goal is a
 // figure, not a crash), 1 when the benchmark itself failed, 130 on Ctrl-C. Every target it starts
 // is stopped by its PID, and every temp dir removed, however it ends.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';

@@ -253,7 +253,8 @@ export interface RunMeta {
     metricsUrl: string | null;
     gcUrl: string | null;
   };
-  k6: { path: string; version: string };
+  /** Which k6 ran the load, and how heapgate found it (--k6, HEAPGATE_K6, K6, PATH, checkout, cache, built); source absent in older runs. */
+  k6: { path: string; version: string; source?: string };
   /** What k6 ran; absent in runs recorded before scripts were archived. */
   script?: ScriptRecord;
   protocol: ProtocolOptions;

@@ -160,7 +160,7 @@ function initialMeta(plan: RunPlan, k6: K6Binary, watch: RunMeta['watch']): RunM
     profile: p.name,
     label: plan.label,
     target: { command: '', pid: null, baseUrl: '', metricsUrl: null, gcUrl: null },
-    k6: { path: k6.path, version: k6.version },
+    k6: { path: k6.path, version: k6.version, source: k6.source },
     protocol: { ...p.protocol, rounds: plan.rounds ?? p.protocol.rounds },
     k6Env: { ...plan.load.k6Env, ...plan.k6Env },
     signals: plan.load.signals,
@@ -180,8 +180,9 @@ export async function runProtocol(plan: RunPlan, ctx: RunContext): Promise<RunRe
   // The limit and the budget in bytes, from the flags and the scenario's own box; bad ones are USAGE, before anything.
   plan = { ...plan, ...resolveMemoryLimit(plan) };
   const files = runFiles(plan.outDir);
-  await prepareRunDir(files, plan.force ?? false);
+  // k6 first: a bad --k6 or a missing Go leaves no half-made run folder behind.
   const k6 = await ensureK6(ctx.log);
+  await prepareRunDir(files, plan.force ?? false);
   const spec = await targetSpec(plan);
   const watch = spec.watch ?? { dirs: [], files: [] };
   const meta = initialMeta(plan, k6, watch);
