@@ -97,7 +97,11 @@ async function waitForHttp(url: string, exited: Promise<TargetEnd>, logPath: str
 
 export async function startTarget(spec: TargetSpec, logPath: string): Promise<RunningTarget> {
   targetUrl('--base-url', spec.baseUrl, spec.allowRemote ?? false);
-  if (spec.command === null) return awaitRemote(spec, logPath);
+  if (spec.command === null) {
+    // Never silently unlimited: only a process heapgate starts can be put in a cgroup.
+    if (spec.memoryLimitBytes) throw new HeapgateError('USAGE', EXIT.usage, 'a memory limit needs a service heapgate starts (--start or --mode): one it only reaches at --base-url cannot be put in a cgroup');
+    return awaitRemote(spec, logPath);
+  }
   const cgroup = spec.memoryLimitBytes ? await createMemoryCgroup(spec.memoryLimitBytes) : null;
   // Under a limit the launcher's shell joins the cgroup, then execs the command (run/cgroup.ts).
   const command = (cgroup?.joinCommand() ?? '') + execIfSimple(spec.command);

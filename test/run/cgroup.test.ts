@@ -22,6 +22,7 @@ import {
   workingSetBytes,
   type MemoryCgroup,
 } from '../../run/cgroup.js';
+import { startTarget } from '../../run/target-process.js';
 
 const MB = 1024 * 1024;
 
@@ -87,6 +88,15 @@ test('no cgroup file system: one line, exit 8, and nothing made', async () => {
     return true;
   });
   await assert.rejects(createMemoryCgroup(64 * MB, { root: path.join(dir, 'none') }), /memory limit: .*\/none does not exist$/);
+});
+
+test('a service heapgate does not start cannot be limited: usage, not an unlimited run', async () => {
+  const remote = { command: null, baseUrl: 'http://127.0.0.1:9', metricsUrl: null, gcUrl: null, memoryLimitBytes: 64 * MB };
+  await assert.rejects(startTarget(remote, path.join(os.tmpdir(), 'unused.log')), (e: unknown) => {
+    assert.ok(e instanceof HeapgateError && e.code === 'USAGE' && e.exitCode === 2);
+    assert.equal(e.message, 'a memory limit needs a service heapgate starts (--start or --mode): one it only reaches at --base-url cannot be put in a cgroup');
+    return true;
+  });
 });
 
 // The real thing needs root and a cgroup file system at the usual place.
