@@ -134,7 +134,7 @@ function targetFromFlags(o: RunFlags, load: ScenarioLoad, outDir: string): Targe
 export function runCommand(): Command {
   const cmd = new Command('run')
     .description('run a scenario against a service in rounds, judge whether its memory comes back')
-    .argument('[scenario]', 'a built-in scenario (job-flow, upload-flood), the path of your k6 script (.ts or .js), or a scenario of heapgate.config.json; none: every scenario of the config')
+    .argument('[scenario]', 'a built-in scenario (job-flow, upload-flood, model-load), the path of your k6 script (.ts or .js), or a scenario of heapgate.config.json; none: every scenario of the config')
     .option('--config <file>', 'the config file (default ./heapgate.config.json when there is one)')
     .option('--bundle', 'bundle your script with esbuild first (npm imports, imports without an extension)')
     .option('--per <metric>', 'unit of work of the first (memory) signal: any k6 counter, e.g. iterations (default), http_reqs, data_sent, or your own Counter')
