@@ -51,7 +51,7 @@ describe('heapgate CLI errors', () => {
     assert.equal(r.exitCode, 2);
     assert.equal(
       oneLine(r.stderr),
-      'heapgate: --base-url "http://10.0.0.5:8080" is not on this machine: heapgate sends load only to loopback addresses (127.0.0.0/8, localhost, [::1])',
+      'heapgate: --base-url "http://10.0.0.5:8080" is not on this machine: heapgate sends load only to loopback addresses (127.0.0.0/8, localhost, [::1]); add --allow-remote to reach it',
     );
   });
 
