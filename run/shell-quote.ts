@@ -1,8 +1,13 @@
 // An argv as one shell command line: every target is started as a command line, so a preset's
 // argv must survive /bin/sh unchanged. Single quotes keep everything literal but themselves.
-// Four lines: the shell-quote package would be a dependency for this one call.
+// A few lines: the shell-quote package would be a dependency for this one job.
 
-/** `['node', "it's"]` → `node 'it'\''s'`; plain words stay as they are. */
+/** `it's` → `'it'\''s'`; a plain word (path characters only) stays as it is. */
+export function shellWord(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `['node', "it's"]` → `node 'it'\''s'`. */
 export function shellQuote(argv: readonly string[]): string {
-  return argv.map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+  return argv.map(shellWord).join(' ');
 }

@@ -3,6 +3,7 @@
 // `heapgate run --start`.
 import path from 'node:path';
 import { ROOT } from '../../model/paths.js';
+import { shellWord } from '../../run/shell-quote.js';
 
 export const NODE_JOBS_SERVER = path.join(ROOT, 'test', 'fixtures', 'node-jobs', 'server.mjs');
 
@@ -22,9 +23,6 @@ export interface NodeJobsOptions extends JobServiceOptions {
   /** capped-cache mode: the most jobs kept (default 150). */
   cacheSize?: number;
 }
-
-/** Single-quoted for /bin/sh when it holds anything but plain path characters. */
-export const shellWord = (s: string) => (/^[\w./@%+=:,-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`);
 
 /** The settings given as flags or variables: whole numbers only, so a typo fails here and not in the service. */
 export function definedSettings(pairs: [string, number | undefined][]): [string, number][] {

@@ -14,7 +14,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ROOT } from '../../model/paths.js';
-import { definedSettings, shellWord, type JobServiceOptions } from './node-jobs.js';
+import { shellWord } from '../../run/shell-quote.js';
+import { definedSettings, type JobServiceOptions } from './node-jobs.js';
 
 export const FASTAPI_JOBS_DIR = path.join(ROOT, 'test', 'fixtures', 'fastapi-jobs');
 const REQUIREMENTS = path.join(FASTAPI_JOBS_DIR, 'requirements.txt');

@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT } from '../../model/paths.js';
+import { shellWord } from '../../run/shell-quote.js';
 
 export const SPRING_JOBS_DIR = path.join(ROOT, 'test', 'fixtures', 'spring-jobs');
 const CACHE_DIR = path.join(ROOT, '.tools', 'fixtures');
@@ -143,9 +144,6 @@ export interface SpringJobsOptions {
 }
 
 const SIZE = /^\d+[kmg]?$/i;
-
-/** Single-quoted for /bin/sh when it holds anything but plain path characters. */
-const shellWord = (s: string) => (/^[\w./@%+=:,-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`);
 
 /** The shell command line that starts the jar as a plain `java -jar`, for `heapgate run --start`. */
 export function springJobsCommand(jar: string, port: number, mode: 'leaky' | 'fixed', opts: SpringJobsOptions = {}): string {
