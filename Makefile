@@ -25,8 +25,10 @@ k6: build
 pack: build
 	npm pack
 
+# SCENARIOS=all runs every scenario (seed 002's model-load needs root for its cgroup memory limit).
+SCENARIOS ?= job-flow upload-flood
 loadtest: setup
-	@$(HEAPGATE) loadtest --profile $(PROFILE)
+	@$(HEAPGATE) loadtest --profile $(PROFILE) --scenario $(SCENARIOS)
 
 # The unit tests (seconds) and the end-to-end ones (real k6, real targets): about three minutes.
 test: setup

@@ -37,11 +37,14 @@ function exitCode(pairs: Pair[]): number {
   return pairs.every(meetsExpectation) ? EXIT.ok : EXIT.inconclusive;
 }
 
+/** The design card's two scenarios: seed 001's job flow and seed 000's uploads. `all` adds the others. */
+const DEFAULT_SCENARIOS = ['job-flow', 'upload-flood'];
+
 export function loadtestCommand(): Command {
   const cmd = new Command('loadtest')
     .description('each scenario against the reference target, leaky then fixed; exits 0 only when every leaky run leaks and every fixed one settles')
     .option('--profile <name>', 'profile: seed, default, smoke', 'default')
-    .option('--scenario <name...>', 'scenarios to run', Object.keys(SCENARIOS))
+    .option('--scenario <name...>', `scenarios to run, or "all" (default: ${DEFAULT_SCENARIOS.join(', ')})`, DEFAULT_SCENARIOS)
     .option('--rounds <n>', 'load rounds per variant', wholeNumber(2, 1000))
     .option('--out <dir>', 'results folder (default ./heapgate-results/<time>)');
   return addJudgeOptions(cmd).action(
@@ -52,7 +55,7 @@ export function loadtestCommand(): Command {
       const started = Date.now();
       say(`heapgate loadtest: ${o.scenario.join(', ')}, ${profile.name} profile, leaky then fixed → ${outDir}`);
       const pairs: Pair[] = [];
-      for (const scenario of o.scenario.map(checkScenario)) {
+      for (const scenario of (o.scenario.includes('all') ? Object.keys(SCENARIOS) : o.scenario).map(checkScenario)) {
         const load = scenarioLoad(scenario, profile.name);
         say(`${scenario}: ${load.description}`);
         const run = (mode: 'leaky' | 'fixed') => {
