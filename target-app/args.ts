@@ -5,7 +5,7 @@ import { EXIT, HeapgateError } from '../model/errors.js';
 import { isLoopbackHost } from '../model/loopback.js';
 import path from 'node:path';
 import { TARGET_DEFAULTS, TARGET_MODES, type TargetConfig, type TargetMode } from './config.js';
-import { parseDefects, type UploadDefect } from './upload-defects.js';
+import { parseDefects, type Defect } from './upload-defects.js';
 
 const MIB = 1024 * 1024;
 
@@ -23,8 +23,9 @@ seed 000's uploads (POST /api/uploads):
   --data-dir DIR       stored files in DIR/output/, the log in DIR/app.log (default: a new temp dir,
                        removed on exit)
   --upload-limit-mb N  largest accepted upload body, MiB (default ${TARGET_DEFAULTS.uploadLimitBytes / MIB})
-  --defects LIST       whole-body,base64,full-log,no-retention, all or none (default: all in leaky
-                       mode, none in fixed mode)
+  --defects LIST       whole-body,base64,full-log,no-retention (uploads), temp-wav,frames,rewrite
+                       (seed 004's recordings), all or none (default: all in leaky mode, none in
+                       fixed mode)
   --retention-sweep-ms N  how often output/ is swept (default ${TARGET_DEFAULTS.retentionSweepMs})
   --retention-age-s N     files older than this are removed (default ${TARGET_DEFAULTS.retentionAgeMs / 1000})
   --retention-max-mb N    then the oldest until output/ holds at most this, MiB (default ${TARGET_DEFAULTS.retentionMaxBytes / MIB})
@@ -104,7 +105,7 @@ export function parseTargetArgs(argv: readonly string[]): TargetConfig {
     return Math.max(1, Math.round(n * MIB));
   };
 
-  let defects: UploadDefect[] | null = null;
+  let defects: Defect[] | null = null;
   if (typeof values.defects === 'string') {
     try {
       defects = parseDefects(values.defects);

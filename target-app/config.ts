@@ -1,6 +1,6 @@
 // What the reference target is told at start-up. One plain data type, so the CLI flags
 // (args.ts), the in-process tests and the launcher all describe a target the same way.
-import type { UploadDefect } from './upload-defects.js';
+import type { Defect } from './upload-defects.js';
 
 /**
  * `leaky` reproduces seed 001 as shipped: finished jobs stay in a map nobody removes from.
@@ -33,8 +33,8 @@ export interface TargetConfig {
   dataDir: string | null;
   /** Largest accepted `POST /api/uploads` body, bytes; larger is answered 413. */
   uploadLimitBytes: number;
-  /** Seed 000's upload defects to switch on; null follows the mode (leaky: all, fixed: none). */
-  defects: readonly UploadDefect[] | null;
+  /** Seed 000's upload and seed 004's recorder defects to switch on; null follows the mode (leaky: all, fixed: none). */
+  defects: readonly Defect[] | null;
   /** Without the no-retention defect: how often output/ is swept, ms. */
   retentionSweepMs: number;
   /** Without the no-retention defect: a stored file older than this is removed, ms. */

@@ -1,8 +1,9 @@
-// The target's data dir: the two paths a launcher watches for seed 000's disk blow-ups.
+// The target's data dir: the paths a launcher watches for seed 000's and seed 004's disk blow-ups.
 //   <dir>/output/   stored uploads (`<id><ext>`; `<id>.part` while one is being written)
 //   <dir>/app.log   the pino response log
+//   <dir>/tmp/      recordings' temp WAVs (`raw_meeting_<id>.wav`, recording-store.ts)
 // Created synchronously at start-up, before the listening line, so whoever watches them finds
-// both the moment it learns where they are.
+// them the moment it learns where they are.
 import { closeSync, mkdirSync, mkdtempSync, openSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -12,12 +13,13 @@ export interface DataDir {
   dir: string;
   outputDir: string;
   logFile: string;
+  tempDir: string;
   /** The target made it (no --data-dir) and so removes it again on close. */
   temporary: boolean;
 }
 
 export function dataDirLayout(dir: string, temporary = false): DataDir {
-  return { dir, outputDir: path.join(dir, 'output'), logFile: path.join(dir, 'app.log'), temporary };
+  return { dir, outputDir: path.join(dir, 'output'), logFile: path.join(dir, 'app.log'), tempDir: path.join(dir, 'tmp'), temporary };
 }
 
 /** Create (or reuse) the data dir, its output/ and an app.log that exists from now on. */
@@ -26,6 +28,7 @@ export function prepareDataDir(requested: string | null): DataDir {
     ? dataDirLayout(path.resolve(requested))
     : dataDirLayout(mkdtempSync(path.join(os.tmpdir(), 'heapgate-target-')), true);
   mkdirSync(layout.outputDir, { recursive: true });
+  mkdirSync(layout.tempDir, { recursive: true });
   // Append mode: a data dir reused across runs keeps its earlier log, as a service's would.
   closeSync(openSync(layout.logFile, 'a'));
   return layout;

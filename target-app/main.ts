@@ -10,7 +10,7 @@
 import { isHeapgateError } from '../model/errors.js';
 import { TARGET_USAGE, parseTargetArgs, wantsHelp } from './args.js';
 import { createTargetServer } from './server.js';
-import { UPLOAD_DEFECTS, describeDefects } from './upload-defects.js';
+import { DEFECTS, describeDefects } from './upload-defects.js';
 
 const NAME = 'heapgate-target';
 /** A signal-triggered stop that has not finished by then exits anyway. */
@@ -71,7 +71,7 @@ async function main(argv: string[]): Promise<void> {
     pid: process.pid,
     mode: config.mode,
     dataDir: dataDir.dir,
-    defects: UPLOAD_DEFECTS.filter((d) => defects.has(d)),
+    defects: DEFECTS.filter((d) => defects.has(d)),
   };
   process.stdout.write(`${JSON.stringify(line)}\n`);
   const gc = typeof globalThis.gc === 'function' ? 'on' : 'off (start node with --expose-gc)';

@@ -1,7 +1,8 @@
 // The target's HTTP surface: seed 001's job API, seed 000's upload API (upload-routes.ts), seed
-// 002's hold analysis (hold-routes.ts), plus what heapgate needs from a target it owns
-// (health, Prometheus metrics, a loopback-only GC trigger). A table of routes so a path that
-// exists but was asked with the wrong method is told 405, and anything else 404.
+// 002's hold analysis (hold-routes.ts), seed 004's recordings (recording-routes.ts), plus what
+// heapgate needs from a target it owns (health, Prometheus metrics, a loopback-only GC trigger).
+// A table of routes so a path that exists but was asked with the wrong method is told 405, and
+// anything else 404.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import { isLoopbackHost } from '../model/loopback.js';
@@ -11,6 +12,7 @@ import type { HoldAnalyzer } from './hold-routes.js';
 import type { JobRunner } from './job-runner.js';
 import type { JobStore } from './job-store.js';
 import { UploadError, readJobUpload } from './multipart.js';
+import type { RecordingRoutes } from './recording-routes.js';
 import { getUpload, postUpload, type UploadContext } from './upload-routes.js';
 
 export interface RouteContext {
@@ -20,6 +22,7 @@ export interface RouteContext {
   registry: Registry;
   uploads: UploadContext;
   holds: HoldAnalyzer;
+  recordings: RecordingRoutes;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, ctx: RouteContext, param: string) => void | Promise<void>;
@@ -37,6 +40,10 @@ const ROUTES: Route[] = [
   { pattern: /^\/api\/uploads$/, methods: { POST: (req, res, ctx) => postUpload(req, res, ctx.uploads) } },
   { pattern: /^\/api\/uploads\/([^/]+)$/, methods: { GET: (req, res, ctx, id) => getUpload(req, res, ctx.uploads, id) } },
   { pattern: /^\/api\/holds\/analyze$/, methods: { POST: (req, res, ctx) => ctx.holds.handle(req, res) } },
+  { pattern: /^\/api\/recordings$/, methods: { POST: (req, res, ctx) => ctx.recordings.start(req, res) } },
+  { pattern: /^\/api\/recordings\/([^/]+)\/chunks$/, methods: { POST: (req, res, ctx, id) => ctx.recordings.chunk(req, res, id) } },
+  { pattern: /^\/api\/recordings\/([^/]+)\/stop$/, methods: { POST: (req, res, ctx, id) => ctx.recordings.stop(req, res, id) } },
+  { pattern: /^\/api\/recordings\/([^/]+)$/, methods: { GET: (req, res, ctx, id) => ctx.recordings.get(req, res, id) } },
   { pattern: /^\/health$/, methods: { GET: health } },
   { pattern: /^\/metrics$/, methods: { GET: metrics } },
   { pattern: /^\/admin\/gc$/, methods: { POST: forceGc } },

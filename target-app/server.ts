@@ -13,6 +13,7 @@ import { createHoldAnalyzer } from './hold-routes.js';
 import { JobRunner } from './job-runner.js';
 import { createJobStore, type JobStore } from './job-store.js';
 import { createMetricsRegistry } from './metrics.js';
+import { createRecordingRoutes } from './recording-routes.js';
 import { RetentionSweeper } from './retention.js';
 import { route } from './routes.js';
 import { defectsFor, type DefectSet } from './upload-defects.js';
@@ -85,7 +86,8 @@ export function createTargetServer(config: TargetConfig, options: TargetServerOp
     refusalGraceMs: options.refusalGraceMs ?? 5000,
   };
   const holds = createHoldAnalyzer(config, registry);
-  const ctx = { config, store, runner, registry, uploads, holds };
+  const recordings = createRecordingRoutes({ tempDir: dataDir.tempDir, defects, registry });
+  const ctx = { config, store, runner, registry, uploads, holds, recordings };
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     // Every handler runs inside this catch: a bug or an unexpected input answers 500 and the
@@ -145,7 +147,9 @@ export function createTargetServer(config: TargetConfig, options: TargetServerOp
         });
         server.closeIdleConnections();
       })
-        // The log last, so the responses of requests that finished during the grace are in it.
+        // Open recordings stopped (a fixed recorder leaves no temp WAV); the log last, so the
+        // responses of requests that finished during the grace are in it.
+        .then(() => recordings.close())
         .then(() => uploads.log.close())
         .then(() => removeIfTemporary(dataDir))
         .catch((e: unknown) => log(`close: ${(e as Error).message}`));

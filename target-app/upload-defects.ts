@@ -1,6 +1,8 @@
 // Seed 000's upload blow-ups, each one a switch. `--mode leaky` turns all of them on and
 // `--mode fixed` none; `--defects` picks any set, so a run can show what one fix is worth alone.
+// The same flag switches seed 004's recorder defects (recording-defects.ts).
 import type { TargetMode } from './config.js';
+import { RECORDING_DEFECTS, type RecordingDefect } from './recording-defects.js';
 
 /**
  * - `whole-body`   `await upload.read()`: the whole file in memory, then to disk; an oversized body
@@ -17,34 +19,38 @@ import type { TargetMode } from './config.js';
 export type UploadDefect = 'whole-body' | 'base64' | 'full-log' | 'no-retention';
 export const UPLOAD_DEFECTS: readonly UploadDefect[] = ['whole-body', 'base64', 'full-log', 'no-retention'];
 
-export type DefectSet = ReadonlySet<UploadDefect>;
+/** Every defect `--defects` knows: the upload ones, then the recorder's. */
+export type Defect = UploadDefect | RecordingDefect;
+export const DEFECTS: readonly Defect[] = [...UPLOAD_DEFECTS, ...RECORDING_DEFECTS];
+
+export type DefectSet = ReadonlySet<Defect>;
 
 /**
  * `--defects` → the defects it names. `all` and `none` stand alone; names may repeat.
  * Throws an Error with a one-line message (the caller makes it a usage error).
  */
-export function parseDefects(raw: string): UploadDefect[] {
+export function parseDefects(raw: string): Defect[] {
   const names = raw.split(',').map((s) => s.trim());
-  if (names.length === 1 && names[0] === 'all') return [...UPLOAD_DEFECTS];
+  if (names.length === 1 && names[0] === 'all') return [...DEFECTS];
   if (names.length === 1 && names[0] === 'none') return [];
-  const out = new Set<UploadDefect>();
+  const out = new Set<Defect>();
   for (const name of names) {
     if (name === 'all' || name === 'none') throw new Error(`'${name}' cannot be combined with other defects`);
-    if (!UPLOAD_DEFECTS.includes(name as UploadDefect)) {
-      throw new Error(`unknown defect '${name}' (known: ${UPLOAD_DEFECTS.join(', ')}; or all, none)`);
+    if (!DEFECTS.includes(name as Defect)) {
+      throw new Error(`unknown defect '${name}' (known: ${DEFECTS.join(', ')}; or all, none)`);
     }
-    out.add(name as UploadDefect);
+    out.add(name as Defect);
   }
-  return UPLOAD_DEFECTS.filter((d) => out.has(d));
+  return DEFECTS.filter((d) => out.has(d));
 }
 
 /** The defects in force: the explicit list when there is one, else the mode's set. */
-export function defectsFor(mode: TargetMode, explicit: readonly UploadDefect[] | null): DefectSet {
-  return new Set(explicit ?? (mode === 'leaky' ? UPLOAD_DEFECTS : []));
+export function defectsFor(mode: TargetMode, explicit: readonly Defect[] | null): DefectSet {
+  return new Set(explicit ?? (mode === 'leaky' ? DEFECTS : []));
 }
 
 /** For start-up lines: `whole-body,base64` or `none`, in the canonical order. */
 export function describeDefects(defects: DefectSet): string {
-  const on = UPLOAD_DEFECTS.filter((d) => defects.has(d));
+  const on = DEFECTS.filter((d) => defects.has(d));
   return on.length ? on.join(',') : 'none';
 }
