@@ -202,6 +202,14 @@ export interface SignalSpec {
   limitPerUnit: number;
   /** A leak must also have grown at least this much across the judged rounds, bytes. */
   minGrowthBytes: number;
+  /**
+   * Judge a k6 Trend instead of a column of samples.csv (reports/analysis/latency.ts): the script
+   * records it split by position within its unit of work, as Trends `<trend>_at_<p>`, one per
+   * equal stretch of positions starting at p (seed 004: `chunk_latency_at_10` for chunks 10–19 of
+   * a recording). A line through each stretch's mean over the rounds, against p, says whether the
+   * time grows with the position; `limitPerUnit` is then ms per position and `minGrowthBytes` ms.
+   */
+  trend?: string;
 }
 
 /** A folder or file the sampler measures on every tick (its columns: see DISK_COLUMN). */
@@ -342,6 +350,11 @@ export interface SignalVerdict {
   limitPerUnit: number;
   /** Work over the whole run, in the unit. */
   work: number;
+  /**
+   * What readings, slope, range, limit, growth and noise are in: absent or 'bytes', or 'ms' for a
+   * trend signal (SignalSpec.trend), whose slope is ms per position.
+   */
+  quantity?: 'bytes' | 'ms';
 }
 
 /** The primary signal's judged column, readings and fit, mirrored at the top of a Verdict. */

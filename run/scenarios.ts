@@ -5,8 +5,9 @@
 // unit of work --per names.
 import type { MemoryBox } from '../model/budget.js';
 import { EXIT, HeapgateError } from '../model/errors.js';
-import { DISK_COLUMN, type DiskWatch, type SignalSpec } from '../model/types.js';
+import { DISK_COLUMN, type DiskWatch, type Outcome, type SignalSpec } from '../model/types.js';
 import { modelLoad } from './model-load-scenario.js';
+import { recordingStream } from './recording-stream-scenario.js';
 import type { ProfileName } from './profiles.js';
 import type { ScriptSource } from './script.js';
 
@@ -30,6 +31,10 @@ export interface ScenarioLoad {
 
 export interface Scenario {
   name: string;
+  /** The seed it reproduces (shared/SEEDS.md), named in reports: '001'. */
+  seed?: string;
+  /** What `loadtest` expects of the leaky target: leaks, unless its defect is a crash (an OOM kill). */
+  leakyOutcome?: Outcome;
   load(profile: ProfileName): ScenarioLoad;
 }
 
@@ -45,6 +50,7 @@ const memoryPerIteration: SignalSpec = {
 
 const jobFlow: Scenario = {
   name: 'job-flow',
+  seed: '001',
   load(profile) {
     const p = {
       seed: { vus: 5, duration: 10, poll: 3, jobMs: 2000 },
@@ -69,6 +75,7 @@ export const UPLOAD_WATCH = { output: 'output', log: 'app.log' } as const;
 
 const uploadFlood: Scenario = {
   name: 'upload-flood',
+  seed: '000',
   load(profile) {
     const p = {
       seed: { sizes: '1,2,5,10,20', limitMb: 25, rate: 1, duration: 10, maxVus: 6, capMb: 40, diskLimit: 2 * MiB },
@@ -99,7 +106,7 @@ const uploadFlood: Scenario = {
   },
 };
 
-export const SCENARIOS: Record<string, Scenario> = { [jobFlow.name]: jobFlow, [uploadFlood.name]: uploadFlood, [modelLoad.name]: modelLoad };
+export const SCENARIOS: Record<string, Scenario> = Object.fromEntries([jobFlow, uploadFlood, modelLoad, recordingStream].map((s) => [s.name, s]));
 
 /** The user's own script: its options are its load; it is judged on memory per iteration. */
 const OWN_LOAD: Readonly<ScenarioLoad> = Object.freeze({

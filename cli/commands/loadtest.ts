@@ -1,6 +1,7 @@
 // `heapgate loadtest` (what `make loadtest` runs): every scenario against the reference target
-// twice, leaky then fixed, and the before/after report. It succeeds only when heapgate sees each
-// known leak as a leak and each fix as settling within its budget — the tool checking itself.
+// twice, leaky then fixed, and the before/after report, a section per scenario naming its seed. It
+// succeeds only when heapgate sees each known defect for what it is (a leak; seed 002's OOM kill a
+// crash) and each fix as settling within its budget — the tool checking itself.
 import { Command } from 'commander';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -28,7 +29,9 @@ const summary = (r: RunResult) => ({
   budget: r.verdict.budget,
 });
 
-const meetsExpectation = (p: Pair) => p.leaky.verdict.outcome === 'leaks' && exitCodeForVerdict(p.fixed.verdict) === EXIT.ok;
+/** The leaky target is judged what its defect is (leaks, or crashed for an OOM kill); the fixed one passes the gate. */
+const meetsExpectation = (p: Pair) =>
+  p.leaky.verdict.outcome === (SCENARIOS[p.scenario]?.leakyOutcome ?? 'leaks') && exitCodeForVerdict(p.fixed.verdict) === EXIT.ok;
 
 /** The fix failing is the gate's own answer; a leak that went unseen is heapgate failing. */
 function exitCode(pairs: Pair[]): number {
@@ -82,7 +85,8 @@ export function loadtestCommand(): Command {
       }
 
       const width = terminalWidth();
-      const titleOf = (p: Pair) => `heapgate: ${p.scenario}, leaky vs fixed (${profile.name} profile)`;
+      const seed = (name: string) => (SCENARIOS[name]?.seed ? ` (seed ${SCENARIOS[name]!.seed})` : '');
+      const titleOf = (p: Pair) => `heapgate: ${p.scenario}${seed(p.scenario)}, leaky vs fixed (${profile.name} profile)`;
       const reportPath = path.join(outDir, 'report.md');
       await writeFile(reportPath, pairs.map((p) => renderCompareMarkdown(p.leaky, p.fixed, { width: Math.min(width, 100), title: titleOf(p) })).join('\n'));
       for (const p of pairs) say(renderCompareTerminal(p.leaky, p.fixed, { width, title: titleOf(p) }));

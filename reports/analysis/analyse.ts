@@ -26,6 +26,7 @@ import {
 import { DEFAULT_MEMORY_SIGNAL, DISK_NOISE_FLOOR_BYTES, judge, judgeOptions, unmeasured, type JudgeContext, type SignalRule } from './judge.js';
 import { chooseMetric, diskSubject, isDiskColumn, metricColumns, metricValue, RSS, sampleColumns } from './metric.js';
 import { failedLoad } from './load-check.js';
+import { analyseLatencySignal, isTrendSignal } from './latency.js';
 import { cumulativeWork, extractReadings, roundsWithoutWork } from './readings.js';
 
 const SIGNALS = osConstants.signals as Record<string, number>;
@@ -250,10 +251,15 @@ export function analyse(samples: readonly Sample[], meta: RunMeta, opts: Partial
   // must have every reading.
   const context: JudgeContext = crashed || cutShort ? {} : { expectedRounds: expectedRounds(meta) };
 
-  let planned = planSignals(samples, signalSpecs(meta), options);
+  // A trend signal (latency along a recording) is judged on k6's figures, not on samples.csv.
+  const specs = signalSpecs(meta);
+  let planned = planSignals(samples, specs.filter((s) => !isTrendSignal(s)), options);
   // Every named signal left out (none of their columns were sampled): judge memory as old runs were.
   if (planned.length === 0) planned = planSignals(samples, [DEFAULT_MEMORY_SIGNAL], options);
-  const signals = planned.map((p, i) => analyseSignal(samples, meta, p, i === 0, options, context));
+  const signals = [
+    ...planned.map((p, i) => analyseSignal(samples, meta, p, i === 0, options, context)),
+    ...specs.filter(isTrendSignal).map((s) => analyseLatencySignal(meta, s)),
+  ];
   const primary = signals[0]!;
 
   const deciding = decidingSignal(signals);
