@@ -25,7 +25,8 @@
 // says nothing about the slope, so a stretch's spread is taken after removing each round's own
 // level; what scatters around the line shows in the fit's residuals.
 import type { Reading, RoundRecord, RunMeta, SignalSpec, SignalVerdict } from '../../model/types.js';
-import { NONE, pluralUnit } from '../render/format.js';
+import { pluralUnit } from '../render/format.js';
+import { formatMsPerThousand, formatMsPerThousandRange } from '../render/latency-text.js';
 import { fitReadings, unmeasured, type Judgement } from './judge.js';
 import { cumulativeWork } from './readings.js';
 
@@ -78,28 +79,6 @@ export function latencyReadings(meta: Pick<RunMeta, 'rounds'>, trend: string): R
       elapsedS,
     };
   });
-}
-
-/** ms per position as ms per thousand positions, the number alone: 0.2104 → "210.4", 0.004 → "4.00". */
-function perThousand(msPerUnit: number, sign = false): string {
-  const v = msPerUnit * 1000;
-  const text = Math.abs(v) < 10 ? v.toFixed(2) : v.toFixed(1);
-  return `${sign && v > 0 && Number(text) !== 0 ? '+' : ''}${text}`;
-}
-
-/**
- * A slope in ms per position, written per thousand positions (a step's growth is thousandths of
- * a ms per position): "+210.4 ms per 1k chunks".
- */
-export function formatMsPerThousand(msPerUnit: number | null, unit: string, opts: { sign?: boolean } = {}): string {
-  if (msPerUnit === null || !Number.isFinite(msPerUnit)) return NONE;
-  return `${perThousand(msPerUnit, opts.sign)} ms per 1k ${pluralUnit(unit)}`;
-}
-
-/** A ±2 SE range of ms per position: "180.2 … 240.1 ms per 1k chunks". */
-export function formatMsPerThousandRange(range: readonly [number, number] | null, unit: string): string {
-  if (range === null) return NONE;
-  return `${perThousand(range[0])} … ${formatMsPerThousand(range[1], unit)}`;
 }
 
 /** Judge readings of time against position. Pure: same readings and rule, same judgement. */

@@ -7,7 +7,6 @@ import type { Reading, RoundRecord, SignalSpec } from '../../model/types.js';
 import { analyse } from '../../reports/analysis/analyse.js';
 import {
   analyseLatencySignal,
-  formatMsPerThousand,
   judgeLatency,
   latencyReadings,
   LATENCY_NOISE_FLOOR_MS,
@@ -15,6 +14,7 @@ import {
   type LatencyRule,
 } from '../../reports/analysis/latency.js';
 import { exitCodeForVerdict } from '../../reports/gate.js';
+import { formatMsPerThousand, latencyCells, renderLatencyChart } from '../../reports/render/latency-text.js';
 import { LATENCY_LIMIT_MS_PER_CHUNK } from '../../run/recording-stream-scenario.js';
 import { flatRun, mulberry32, MEMORY_PER_ITERATION } from './synthetic.js';
 
@@ -123,10 +123,16 @@ describe('judgement', () => {
     assert.equal(judgeLatency(two, RULE, 'chunk latency').reason, 'too little data: 2 stretches of chunks timed (need at least 3)');
   });
 
-  test('ms per 1k', () => {
+  test('in reports: ms per 1k chunks, growth and noise in ms, a chart of ms by position', () => {
     assert.equal(formatMsPerThousand(0.1657, 'chunk', { sign: true }), '+165.7 ms per 1k chunks');
     assert.equal(formatMsPerThousand(-0.00083, 'chunk'), '-0.83 ms per 1k chunks');
     assert.equal(formatMsPerThousand(null, 'chunk'), '—');
+    const j = judgeLatency(latencyReadings({ rounds: rounds(figures((i) => 1 + 0.01 * i)) }, TREND), RULE, 'chunk latency');
+    const signal = { ...j, readings: j.judged, unit: 'chunk', limitPerUnit: RULE.limitPerUnit };
+    assert.deepEqual(latencyCells(signal), { retained: '+10.0 ms per 1k chunks ± 0.33', limit: '5.00 ms per 1k chunks', growth: '+0.55 ms', noise: '±0.010 ms' });
+    const chart = renderLatencyChart([{ title: 'leaky: chunk latency by position', signal }], { width: 40, height: 4 }).split('\n');
+    assert.equal(chart[0], 'leaky: chunk latency by position');
+    assert.match(chart[1]!, /^1\.6 ┤ +╭─+$/, 'rises to the last stretch, 1 + 0.01 × 57 ms');
   });
 });
 
