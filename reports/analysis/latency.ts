@@ -23,7 +23,9 @@
 //
 // Noise: a round that ran slower everywhere (a busy machine) lifts all its stretches alike and
 // says nothing about the slope, so a stretch's spread is taken after removing each round's own
-// level; what scatters around the line shows in the fit's residuals.
+// level, and as the spread of a mean of n rounds (the rounds' range over √n): the fit takes half
+// the widest spread as one reading's noise, and a reading here is that mean, not one round. What
+// scatters around the line shows in the fit's residuals.
 import type { Reading, RoundRecord, RunMeta, SignalSpec, SignalVerdict } from '../../model/types.js';
 import { pluralUnit } from '../render/format.js';
 import { formatMsPerThousand, formatMsPerThousandRange } from '../render/latency-text.js';
@@ -55,8 +57,9 @@ export function positionMeans(record: Pick<RoundRecord, 'custom'>, trend: string
 
 /**
  * One reading per position every round has, by position: `cumulativeWork` is the position,
- * `value` the mean over the rounds (ms), `spread` how far the rounds disagree once each round's
- * own level is taken out, `n` the rounds. Rounds without the trend (k6 never got that far) are left out.
+ * `value` the mean over the rounds (ms), `spread` the range of the rounds' values once each round's
+ * own level is taken out, over √n (how far their mean may be off), `n` the rounds. Rounds without
+ * the trend (k6 never got that far) are left out.
  */
 export function latencyReadings(meta: Pick<RunMeta, 'rounds'>, trend: string): Reading[] {
   const rounds = meta.rounds.map((r) => ({ round: r, means: positionMeans(r, trend) })).filter((r) => r.means.size > 0);
@@ -72,7 +75,7 @@ export function latencyReadings(meta: Pick<RunMeta, 'rounds'>, trend: string): R
       round: i,
       phase: `${trend}_at_${p}`,
       value: values.reduce((a, v) => a + v, 0) / values.length,
-      spread: Math.max(...centred) - Math.min(...centred),
+      spread: (Math.max(...centred) - Math.min(...centred)) / Math.sqrt(values.length),
       n: values.length,
       stable: true,
       cumulativeWork: p,

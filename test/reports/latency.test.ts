@@ -69,9 +69,9 @@ describe('readings', () => {
     assert.deepEqual(
       readings.map((r) => [r.cumulativeWork, r.value, r.spread, r.n, r.phase]),
       [
-        // Levels: 1.5, 2.5, 1.75. Position 0 centred: −0.5, −0.5, −0.75 → spread 0.25.
-        [0, 4 / 3, 0.25, 3, 'chunk_latency_at_0'],
-        [5, 7.5 / 3, 0.25, 3, 'chunk_latency_at_5'],
+        // Levels: 1.5, 2.5, 1.75. Position 0 centred: −0.5, −0.5, −0.75 → range 0.25, over √3.
+        [0, 4 / 3, 0.25 / Math.sqrt(3), 3, 'chunk_latency_at_0'],
+        [5, 7.5 / 3, 0.25 / Math.sqrt(3), 3, 'chunk_latency_at_5'],
       ],
     );
     assert.deepEqual(latencyReadings({ rounds: rounds([{ 'chunk_latency.avg': 2 }]) }, TREND), []);
