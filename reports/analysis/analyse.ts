@@ -12,7 +12,6 @@ import { constants as osConstants } from 'node:os';
 import { describeOomKill, megabytes } from '../../model/oom.js';
 import {
   CGROUP_COLUMNS,
-  RUNTIME_HEAP_COLUMN,
   type JudgeOptions,
   type OomKill,
   type RoundRecord,
@@ -194,7 +193,7 @@ function analyseSignal(
             minGrowthBytes: spec.minGrowthBytes,
             noiseFloorBytes: onDisk ? Math.min(DISK_NOISE_FLOOR_BYTES, options.noiseFloorBytes) : options.noiseFloorBytes,
             skipReadings: options.skipReadings,
-            ...(!onDisk && uncollected(meta, metric) ? { uncollected: uncollected(meta, metric)! } : {}),
+            ...(!onDisk && uncollected(meta) ? { uncollected: uncollected(meta)! } : {}),
           },
           context,
         );
@@ -217,11 +216,12 @@ function analyseSignal(
 
 /**
  * Set when the memory readings judged were not taken after a forced GC: the run found no way to
- * force one (meta.heap), and the metric is not the readers' own post-GC column.
+ * force one (meta.heap). A reader that only reads (Actuator) fills the readers' column too, so
+ * the column says nothing about a GC; the run's record does.
  */
-function uncollected(meta: RunMeta, metric: string): SignalRule['uncollected'] | null {
+function uncollected(meta: RunMeta): SignalRule['uncollected'] | null {
   const heap = meta.heap;
-  if (!heap || heap.postGc || metric === RUNTIME_HEAP_COLUMN) return null;
+  if (!heap || heap.postGc) return null;
   return { gcRuntime: heap.runtimes.includes('jvm') || heap.runtimes.includes('node'), remedy: heap.remedy };
 }
 

@@ -270,7 +270,8 @@ export function judge(readings: readonly Reading[], rule: SignalRule, context: J
   const fit = fitReadings(judged, rule.noiseFloorBytes);
   const limit = rule.limitPerUnit;
   const { settles } = WORDS[rule.kind];
-  const subject = rule.subject ?? WORDS[rule.kind].subject;
+  // Memory is called post-GC only when a GC was forced before it was read.
+  const subject = rule.subject ?? (rule.uncollected ? 'memory read with no forced GC' : WORDS[rule.kind].subject);
   const numbers = {
     judged,
     retainedPerUnit: fit.slope,
@@ -285,7 +286,7 @@ export function judge(readings: readonly Reading[], rule: SignalRule, context: J
     const doubt = uncollectedDoubt(judged, rule.uncollected.gcRuntime, unit);
     if (doubt) {
       const remedy = rule.uncollected.remedy ? `; ${rule.uncollected.remedy}` : '';
-      return { outcome: 'inconclusive', reason: `grows ${slope} with no forced GC, but ${doubt}${remedy}`, ...numbers };
+      return { outcome: 'inconclusive', reason: `${subject} grows ${slope}, but ${doubt}${remedy}`, ...numbers };
     }
   }
   if (fit.range[0] > limit && fit.growth > rule.minGrowthBytes) {

@@ -420,3 +420,14 @@ test('an old run-meta without signals, watch, budget or k6 RSS: judged as memory
   // With signals: [] too.
   assert.deepEqual(analyse(samples, { ...old, signals: [] }), current);
 });
+
+test('readings with no forced GC (Actuator, or none at all) go through the stricter rule, whatever column holds them', () => {
+  const heap = { method: 'actuator' as const, postGc: false, runtimes: ['jvm' as const], remedy: 'no forced GC for JVM 42: attach refused' };
+  const { samples, meta } = linearLeakRun(150 * KB, { rounds: 3, heap });
+  const v = analyse(samples, meta);
+  assert.equal(v.outcome, 'inconclusive', v.reason);
+  assert.match(v.reason, /^memory read with no forced GC grows .*need 4\); no forced GC for JVM 42: attach refused$/);
+  assert.deepEqual(v.heap, heap);
+  // The same readings after a forced GC are a leak.
+  assert.equal(analyse(samples, { ...meta, heap: { ...heap, method: 'jcmd', postGc: true, remedy: null } }).outcome, 'leaks');
+});

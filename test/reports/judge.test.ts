@@ -278,7 +278,7 @@ test('without a forced GC, growth that slows is inconclusive with the remedy, ne
   const uncollected = { gcRuntime: true, remedy: 'no forced GC for JVM 42: is jcmd on PATH?' };
   const j = judge(jvm, rule({ uncollected }));
   assert.equal(j.outcome, 'inconclusive');
-  assert.match(j.reason, /^grows .* with no forced GC, but a JVM or Node heap grows lazily and 3 readings cannot tell that from a leak \(need 4\); no forced GC for JVM 42: is jcmd on PATH\?$/);
+  assert.match(j.reason, /^memory read with no forced GC grows .*, but a JVM or Node heap grows lazily and 3 readings cannot tell that from a leak \(need 4\); no forced GC for JVM 42: is jcmd on PATH\?$/);
   // Slowing growth over 4 judged readings: +40, +20, +8 MB per 100 iterations.
   const slowing = [reading(0, 0, 50 * MB), reading(1, 100, 60 * MB), reading(2, 200, 100 * MB), reading(3, 300, 120 * MB), reading(4, 400, 128 * MB)];
   const s = judge(slowing, rule({ uncollected }));
