@@ -12,14 +12,11 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isHeapgateError } from '../model/errors.js';
-import { ROOT } from '../model/paths.js';
+import { CONFIG_SCHEMA } from '../model/paths.js';
 import { parseSize, SizeError } from '../model/size.js';
 import type { DiskWatch } from '../model/types.js';
 import { parseMetric } from '../reports/analysis/metric.js';
 import { loopbackUrl } from '../run/loopback.js';
-
-/** Shipped with the package; a config points at it with "$schema". */
-export const CONFIG_SCHEMA = path.join(ROOT, 'schema', 'heapgate.config.schema.json');
 
 // --- the file as written (what the schema allows) ---------------------------------------------
 

@@ -10,14 +10,15 @@
 import type { Command } from 'commander';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { EXIT, HeapgateError, isHeapgateError } from '../model/errors.js';
+import { EXIT, HeapgateError } from '../model/errors.js';
 import { RESULTS_DIR } from '../model/paths.js';
 import type { DiskWatch, SignalSpec } from '../model/types.js';
-import { SCENARIOS, workFromFlags } from '../run/scenarios.js';
+import { DEFAULT_MIN_GROWTH_BYTES } from '../reports/analysis/judge.js';
+import { memoryPerIteration, SCENARIOS, workFromFlags } from '../run/scenarios.js';
 import { checkConfig, isScriptPath, keyStep, show, type CheckContext, type ConfigFile, type HeapgateConfig, type Per, type SignalSettings, type TargetFile } from './config-check.js';
 import { timestamp } from './io.js';
 import { JsonTextError, parseJsonText } from './json-text.js';
-import { collectWatch } from './parse.js';
+import { watchProblem } from './parse.js';
 
 export const CONFIG_FILE = 'heapgate.config.json';
 
@@ -67,14 +68,9 @@ function missingPaths(config: HeapgateConfig, raw: ConfigFile): string[] {
   for (const [where, watch] of watches) {
     for (const [kind, flag] of [['dirs', '--watch-dir'], ['files', '--watch-file']] as const) {
       for (const [name, p] of Object.entries(watch?.[kind] ?? {})) {
-        const value = `${name}=${path.resolve(config.dir, p)}`;
-        try {
-          collectWatch(flag)(value, []);
-        } catch (e) {
-          if (!isHeapgateError(e)) throw e;
-          // The flag's message is `--watch-dir "name=/abs": /abs does not exist`: keep the reason.
-          lines.push(`${keyStep(`${where}.${kind}`, name)}: ${show(p)}: ${e.message.slice(`${flag} ${JSON.stringify(value)}: `.length)}`);
-        }
+        const abs = path.resolve(config.dir, p);
+        const problem = watchProblem(flag, abs);
+        if (problem) lines.push(`${keyStep(`${where}.${kind}`, name)}: ${show(p)}: ${abs} ${problem}`);
       }
     }
   }
@@ -172,9 +168,8 @@ export interface PlanInput {
   sources: Record<string, Source>;
 }
 
-/** A unit of work with no signals judges memory per that unit (run/scenarios.ts's memory signal). */
-const MEMORY: SignalSettings = { name: 'memory', metric: null, per: null, limitBytes: 4 * 1024, minGrowthBytes: null };
-const MIN_GROWTH_BYTES = 1024 * 1024;
+/** A unit of work with no signals judges memory per that unit, at the limit a script's memory signal has. */
+const MEMORY: SignalSettings = { name: 'memory', metric: null, per: null, limitBytes: memoryPerIteration.limitPerUnit, minGrowthBytes: null };
 const ITERATION: Per = { metric: 'iterations', scale: 1 };
 
 /** Signals as the judge takes them; a unit of work is read as --per, --per-scale and --per-unit are. */
@@ -182,7 +177,7 @@ function signalSpecs(signals: readonly SignalSettings[], per: Per): SignalSpec[]
   return signals.map((s) => {
     const p = s.per ?? per;
     const work = workFromFlags({ per: p.metric, ...(p.unit !== undefined ? { perUnit: p.unit } : {}), ...(p.scale !== 1 ? { perScale: p.scale } : {}) })!;
-    return { name: s.name, metric: s.metric, ...work, limitPerUnit: s.limitBytes, minGrowthBytes: s.minGrowthBytes ?? MIN_GROWTH_BYTES };
+    return { name: s.name, metric: s.metric, ...work, limitPerUnit: s.limitBytes, minGrowthBytes: s.minGrowthBytes ?? DEFAULT_MIN_GROWTH_BYTES };
   });
 }
 

@@ -47,8 +47,8 @@ export function keyValue(value: string, previous: Record<string, string> = {}): 
   return { ...previous, [m[1]!]: m[2]! };
 }
 
-/** Why `where` cannot be watched with `flag`, or null when it can. */
-function watchProblem(flag: '--watch-dir' | '--watch-file', where: string): string | null {
+/** Why `where` cannot be watched with `flag`, or null when it can (a config's watch paths too). */
+export function watchProblem(flag: '--watch-dir' | '--watch-file', where: string): string | null {
   let st;
   try {
     st = statSync(where, { throwIfNoEntry: false });

@@ -18,6 +18,8 @@ export const TOOLS_BIN = path.join(ROOT, '.tools', 'bin');
 
 export const SCENARIOS_DIST = path.join(ROOT, 'dist', 'scenarios');
 export const TARGET_APP_MAIN = path.join(ROOT, 'dist', 'target-app', 'main.js');
+/** The JSON Schema of heapgate.config.json, shipped; a config points at it with "$schema". */
+export const CONFIG_SCHEMA = path.join(ROOT, 'schema', 'heapgate.config.schema.json');
 
 /** The user's work: the folder heapgate was started in. */
 export const WORK_DIR = process.cwd();

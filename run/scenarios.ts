@@ -38,7 +38,8 @@ export interface Scenario {
   load(profile: ProfileName): ScenarioLoad;
 }
 
-const memoryPerIteration: SignalSpec = {
+/** The user's script is judged on this unless told otherwise; a config's unit of work keeps its limit. */
+export const memoryPerIteration: Readonly<SignalSpec> = {
   name: 'memory',
   metric: null,
   work: 'iterations',

@@ -6,8 +6,9 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Ajv } from 'ajv';
 import { starterConfig, STARTER_SCRIPT } from '../../cli/commands/init.js';
-import { checkConfig, CONFIG_SCHEMA, configValidator, type HeapgateConfig } from '../../cli/config-check.js';
+import { checkConfig, configValidator, type HeapgateConfig } from '../../cli/config-check.js';
 import { configToPlans, hasScenario } from '../../cli/config.js';
+import { CONFIG_SCHEMA } from '../../model/paths.js';
 
 const FILE = '/srv/app/heapgate.config.json';
 const CTX = { file: FILE, builtins: ['job-flow', 'upload-flood'] };
