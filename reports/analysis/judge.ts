@@ -318,7 +318,9 @@ export function judge(readings: readonly Reading[], rule: SignalRule, context: J
     outcome: 'inconclusive',
     reason:
       `too noisy to tell: ${slope} straddles ${limitText}; one reading varies by ` +
-      `±${formatBytes(fit.sigma)}${unstableText} (run more rounds or more ${units} per round)`,
+      `±${formatBytes(fit.sigma)}${unstableText} (run more rounds or more ${units} per round)` +
+      // Readings with no forced GC are noisy for a reason the user can remove.
+      (rule.uncollected?.remedy ? `; ${rule.uncollected.remedy}` : ''),
     ...numbers,
   };
 }
