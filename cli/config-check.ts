@@ -16,6 +16,7 @@ import { CONFIG_SCHEMA } from '../model/paths.js';
 import { parseSize, SizeError } from '../model/size.js';
 import type { DiskWatch } from '../model/types.js';
 import { parseMetric } from '../reports/analysis/metric.js';
+import { prometheusBaseProblem } from '../monitor/sources/promql.js';
 import { loopbackUrl } from '../run/loopback.js';
 
 // --- the file as written (what the schema allows) ---------------------------------------------
@@ -23,14 +24,21 @@ import { loopbackUrl } from '../run/loopback.js';
 export type Size = string | number;
 type Variables = Record<string, string | number | boolean>;
 
+/** Where a service's memory is read when heapgate does not start it (run/remote.ts's PromqlTarget). */
+export interface PrometheusFile {
+  url: string;
+  query: string;
+}
 export interface TargetFile {
-  command: string;
+  /** Absent: heapgate does not start the service, and `prometheus` reads its memory. */
+  command?: string;
   baseUrl: string;
   metricsUrl?: string | null;
   gcUrl?: string | null;
   env?: Variables;
   pythonAgent?: boolean;
   watch?: { dirs?: Record<string, string>; files?: Record<string, string> };
+  prometheus?: PrometheusFile;
 }
 export interface PerFile {
   metric: string;
@@ -70,7 +78,8 @@ export interface ConfigFile {
 
 /** A target as the file sets it; a key it leaves out is undefined (then a flag or the default decides). */
 export interface TargetSettings {
-  command: string;
+  /** undefined: a service heapgate does not start; its memory comes from `prometheus`. */
+  command?: string;
   baseUrl: string;
   /** null: the file says "none". */
   metricsUrl?: string | null;
@@ -79,6 +88,7 @@ export interface TargetSettings {
   pythonAgent?: boolean;
   watchDirs?: DiskWatch[];
   watchFiles?: DiskWatch[];
+  prometheus?: PrometheusFile;
 }
 
 /** A unit of work: a k6 counter divided by a scale, named in reports (by default as k6 names it). */
@@ -232,24 +242,60 @@ class Checker {
     }
   }
 
-  url(where: string, value: unknown): void {
-    if (typeof value !== 'string' || value === '') return;
+  /** The URL when it is one heapgate may reach; undefined when absent or refused (said). */
+  url(where: string, value: unknown): URL | undefined {
+    if (typeof value !== 'string' || value === '') return undefined;
     try {
       // The flag's own checks (a URL, http or https, on loopback), worded with the key path.
-      loopbackUrl(`${where}:`, value);
+      return loopbackUrl(`${where}:`, value);
     } catch (e) {
       if (!isHeapgateError(e)) throw e;
       // Its message starts with the `flag` given, here the key path.
       const text = e.message.slice(`${where}: `.length);
       if (e.code !== 'NOT_LOOPBACK') this.add(where, text);
       else if (!this.allowRemote) this.add(where, `${text}; set "allowRemote": true to reach it`);
+      else return new URL(value);
+      return undefined;
     }
   }
 
   target(where: string, target: unknown): void {
-    for (const key of ['baseUrl', 'metricsUrl', 'gcUrl']) {
-      if (isObject(target)) this.url(keyStep(where, key), target[key]);
+    if (!isObject(target)) return;
+    for (const key of ['baseUrl', 'metricsUrl', 'gcUrl']) this.url(keyStep(where, key), target[key]);
+    if (isObject(target.prometheus)) {
+      // As --prometheus is checked (run/remote.ts): the server itself, not one of its API paths.
+      const at = keyStep(keyStep(where, 'prometheus'), 'url');
+      const url = this.url(at, target.prometheus.url);
+      const problem = url && prometheusBaseProblem(url);
+      if (problem) this.add(at, `${show(target.prometheus.url)} ${problem}, e.g. "http://127.0.0.1:9090"`);
     }
+  }
+
+  /**
+   * Every scenario needs a service: one heapgate starts (command), or one whose memory it reads
+   * through Prometheus. Said once, at target.command, naming the scenarios left without one when
+   * others have their own. Without a command, the keys that only a started service takes (its
+   * environment, watched paths, the Python agent) would be dropped unsaid: each is a problem where
+   * it is written.
+   */
+  services(raw: Record<string, unknown>): void {
+    const top = isObject(raw.target) ? raw.target : {};
+    const scenarios = Array.isArray(raw.scenarios) ? raw.scenarios : [{}];
+    const lacking: string[] = [];
+    scenarios.forEach((s, i) => {
+      const own = isObject(s) && isObject(s.target) ? s.target : {};
+      const has = (key: string) => own[key] !== undefined || top[key] !== undefined;
+      if (has('command')) return;
+      if (!has('prometheus')) return void lacking.push(`scenarios[${i}]`);
+      for (const key of ['env', 'watch', 'pythonAgent']) {
+        if (!has(key)) continue;
+        const where = own[key] !== undefined ? keyStep(`scenarios[${i}].target`, key) : keyStep('target', key);
+        this.add(where, `goes with a command: heapgate does not start this service (no target.command), it reads its memory through target.prometheus`);
+      }
+    });
+    if (lacking.length === 0) return;
+    const which = lacking.length < scenarios.length ? ` (${lacking.join(', ')} ${lacking.length === 1 ? 'has' : 'have'} none of ${lacking.length === 1 ? 'its' : 'their'} own)` : '';
+    this.add('target.command', `required, but missing: the command that starts the service, or "prometheus": {"url", "query"} to read the memory of one heapgate does not start${which}`);
   }
 
   per(where: string, per: unknown): void {
@@ -304,6 +350,7 @@ class Checker {
   file(raw: unknown): void {
     if (!isObject(raw)) return;
     this.target('target', raw.target);
+    if (isObject(raw.target)) this.services(raw);
     items(raw.scenarios).forEach((s, i) => this.scenario(`scenarios[${i}]`, s));
     this.unique('scenarios', raw.scenarios, 'scenario');
   }
@@ -328,7 +375,7 @@ function targetOf(dir: string, top: TargetFile, own: Partial<TargetFile> = {}): 
   const t = { ...top, ...own };
   const env = top.env || own.env ? { ...strings(top.env), ...strings(own.env) } : undefined;
   return {
-    command: t.command,
+    ...(t.command !== undefined ? { command: t.command } : {}),
     baseUrl: t.baseUrl,
     ...(t.metricsUrl !== undefined ? { metricsUrl: t.metricsUrl } : {}),
     ...(t.gcUrl !== undefined ? { gcUrl: t.gcUrl } : {}),
@@ -336,6 +383,7 @@ function targetOf(dir: string, top: TargetFile, own: Partial<TargetFile> = {}): 
     ...(t.pythonAgent !== undefined ? { pythonAgent: t.pythonAgent } : {}),
     ...(t.watch?.dirs ? { watchDirs: watchOf(dir, t.watch.dirs) } : {}),
     ...(t.watch?.files ? { watchFiles: watchOf(dir, t.watch.files) } : {}),
+    ...(t.prometheus ? { prometheus: { url: t.prometheus.url, query: t.prometheus.query.trim() } } : {}),
   };
 }
 

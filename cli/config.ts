@@ -124,6 +124,9 @@ export interface ConfigFlags {
   budgetRss?: number;
   bundle?: boolean;
   allowRemote?: boolean;
+  /** --prometheus and --query: where the memory of a service heapgate does not start is read. */
+  prometheus?: string;
+  query?: string;
   /** --per: the first signal's unit of work, applied by `run` over the file's (see configToPlans). */
   per?: string;
   /** --config: where the file is. */
@@ -149,6 +152,9 @@ export interface PlanSettings {
   budgetRss: number | null | undefined;
   bundle: boolean;
   allowRemote: boolean;
+  /** --prometheus and --query; with no `start`, heapgate does not start the service. */
+  prometheus: string | undefined;
+  query: string | undefined;
 }
 
 export interface PlanInput {
@@ -192,8 +198,9 @@ export function hasScenario(config: HeapgateConfig, name: string): boolean {
  * `resultsRoot` is the output root when neither --out nor the file's "out" names one.
  *
  * The target is one thing: --start or --mode names another service, and then none of the file's
- * target is used; otherwise --base-url, --metrics-url, --gc-url, --python-agent, --watch-dir and
- * --watch-file each replace their key. -e NAME=VALUE replaces that one variable of "env". --out is
+ * target is used; otherwise --base-url, --metrics-url, --gc-url, --python-agent, --watch-dir,
+ * --watch-file, --prometheus and --query each replace their key. A target without a command is
+ * one heapgate does not start: `run` reads its memory through prometheus and query. -e NAME=VALUE replaces that one variable of "env". --out is
  * the root the scenarios' run folders go under, as "out" is.
  */
 export function configToPlans(config: HeapgateConfig, flags: ConfigFlags, opts: { only?: string; resultsRoot: string }): PlanInput[] {
@@ -237,6 +244,8 @@ export function configToPlans(config: HeapgateConfig, flags: ConfigFlags, opts: 
         budgetRss: pick<number | null | undefined>('budget.rss', flags.budgetRss, s.budgetRss, undefined),
         bundle: pick('bundle', flags.bundle, s.bundle, false),
         allowRemote: pick('allowRemote', flags.allowRemote, config.allowRemote, false),
+        prometheus: pick('target.prometheus.url', flags.prometheus, t?.prometheus?.url, undefined),
+        query: pick('target.prometheus.query', flags.query, t?.prometheus?.query, undefined),
       },
       signals: signals ? signalSpecs(signals, per) : null,
       sources,

@@ -325,6 +325,8 @@ describe('configToPlans: flag > file > default', () => {
       budgetRss: 600 * 1024 * 1024,
       bundle: false,
       allowRemote: false,
+      prometheus: undefined,
+      query: undefined,
     });
     assert.deepEqual(checkout!.sources, {
       'target.command': 'config',
@@ -346,6 +348,8 @@ describe('configToPlans: flag > file > default', () => {
       'budget.rss': 'config',
       bundle: 'default',
       allowRemote: 'default',
+      'target.prometheus.url': 'default',
+      'target.prometheus.query': 'default',
     });
     // The scenario's unit of work for the signal without one; the signal's own for the other.
     assert.deepEqual(checkout!.signals, [
@@ -425,5 +429,104 @@ describe('configToPlans: flag > file > default', () => {
     ]);
     assert.equal(jobs!.signals, null);
     assert.equal(jobs!.sources.signals, 'default');
+  });
+});
+
+describe('a service heapgate does not start: target.prometheus instead of target.command', () => {
+  const PROM = { url: 'http://127.0.0.1:9090', query: 'process_resident_memory_bytes{job="api"}' };
+  /** The top-level target without a command, read through Prometheus. */
+  const remote = (c: Record<string, any>) => {
+    delete c.target.command;
+    c.target.prometheus = { ...PROM };
+  };
+  const MISSING = 'target.command: required, but missing: the command that starts the service, or "prometheus": {"url", "query"} to read the memory of one heapgate does not start';
+
+  it('a target with neither a command nor prometheus is one line naming target.command', () => {
+    assert.deepEqual(problems(config((c) => delete c.target.command)), [MISSING]);
+    // Said once, as every missing key is: right after its object's own line.
+    assert.deepEqual(problems(config((c) => (delete c.target.command, (c.target.baseUrl = 'nope')))), [MISSING, 'target.baseUrl: "nope" is not a URL']);
+    assert.deepEqual(problems({ target: { baseUrl: 'http://127.0.0.1:8080' } }), ['scenarios: required, but missing', MISSING]);
+  });
+
+  it('the top target may go without one when every scenario has its own; the scenarios left without are named', () => {
+    const own = (c: Record<string, any>) => {
+      delete c.target.command;
+      c.scenarios[0].target = { command: 'node server.js --leaky' };
+    };
+    assert.deepEqual(problems(config(own)), [`${MISSING} (scenarios[1] has none of its own)`]);
+    assert.deepEqual(problems(config((c) => (own(c), (c.scenarios[1].target = { prometheus: PROM })))), []);
+    assert.deepEqual(
+      problems(config((c) => (delete c.target.command, c.scenarios.push({ name: 'third', script: 'job-flow' }), (c.scenarios[1].target = { command: 'x' })))),
+      [`${MISSING} (scenarios[0], scenarios[2] have none of their own)`],
+    );
+  });
+
+  it('passes with prometheus and no command, and reads it into the settings', () => {
+    const c = checked(config((c) => (remote(c), (c.target.prometheus.query = '  sum(up)  '))));
+    assert.deepEqual(c.scenarios[0]!.target, { baseUrl: 'http://127.0.0.1:8080', prometheus: { url: PROM.url, query: 'sum(up)' } });
+  });
+
+  it('prometheus checked as --prometheus and --query are: a URL on loopback, the server itself, both keys, a query that is not blank', () => {
+    assert.deepEqual(
+      problems(
+        config((c) => {
+          remote(c);
+          c.target.prometheus.url = 'http://10.0.0.7:9090';
+          c.scenarios[0].target = { prometheus: { url: 'http://127.0.0.1:9090/api/v1/query', query: ' ' } };
+          c.scenarios[1].target = { prometheus: { url: 'prometheus:9090' } };
+        }),
+      ),
+      [
+        'target.prometheus.url: "http://10.0.0.7:9090" is not on this machine: heapgate sends load only to loopback addresses (127.0.0.0/8, localhost, [::1]); set "allowRemote": true to reach it',
+        'scenarios[0].target.prometheus.url: "http://127.0.0.1:9090/api/v1/query" must be the server itself, without /api/v1/…, e.g. "http://127.0.0.1:9090"',
+        'scenarios[0].target.prometheus.query: " " is not a PromQL query',
+        'scenarios[1].target.prometheus.query: required, but missing',
+        'scenarios[1].target.prometheus.url: "prometheus:9090" must be http:// or https://',
+      ],
+    );
+    // Off this machine with "allowRemote", where the server's own path rule still holds.
+    assert.deepEqual(problems(config((c) => (remote(c), (c.allowRemote = true), (c.target.prometheus.url = 'https://prom.example/prometheus')))), []);
+    assert.deepEqual(problems(config((c) => (remote(c), (c.target.prometheus.url = 'http://prom.example:9090/?x=1'))), { allowRemote: true }), [
+      'target.prometheus.url: "http://prom.example:9090/?x=1" must not carry a query or a fragment, e.g. "http://127.0.0.1:9090"',
+    ]);
+  });
+
+  it('what only a started service takes (env, watched paths, the Python agent) is refused where it is written', () => {
+    assert.deepEqual(
+      problems(
+        config((c) => {
+          remote(c);
+          c.target.env = { PORT: 8080 };
+          c.scenarios[1].target = { watch: { dirs: { output: 'out' } }, pythonAgent: true };
+          c.scenarios[0].target = { command: 'node server.js' }; // started: its env is taken
+        }),
+      ),
+      [
+        'target.env: goes with a command: heapgate does not start this service (no target.command), it reads its memory through target.prometheus',
+        'scenarios[1].target.watch: goes with a command: heapgate does not start this service (no target.command), it reads its memory through target.prometheus',
+        'scenarios[1].target.pythonAgent: goes with a command: heapgate does not start this service (no target.command), it reads its memory through target.prometheus',
+      ],
+    );
+  });
+
+  it('configToPlans: no start, --prometheus and --query from the file, the flags over it', () => {
+    const c = checked(config(remote));
+    const [fromFile] = configToPlans(c, {}, { resultsRoot: '/tmp/r' });
+    assert.equal(fromFile!.settings.start, undefined);
+    assert.equal(fromFile!.settings.baseUrl, 'http://127.0.0.1:8080');
+    assert.equal(fromFile!.settings.prometheus, PROM.url);
+    assert.equal(fromFile!.settings.query, PROM.query);
+    assert.equal(fromFile!.sources['target.prometheus.url'], 'config');
+    assert.equal(fromFile!.sources['target.prometheus.query'], 'config');
+
+    const [flagged] = configToPlans(c, { query: 'sum(process_resident_memory_bytes)' }, { resultsRoot: '/tmp/r' });
+    assert.equal(flagged!.settings.prometheus, PROM.url);
+    assert.equal(flagged!.settings.query, 'sum(process_resident_memory_bytes)');
+    assert.equal(flagged!.sources['target.prometheus.query'], 'flag');
+
+    // --start names another service: the file's prometheus goes with the rest of its target.
+    const [started] = configToPlans(c, { start: 'node other.js', baseUrl: 'http://127.0.0.1:9999' }, { resultsRoot: '/tmp/r' });
+    assert.equal(started!.settings.prometheus, undefined);
+    assert.equal(started!.settings.query, undefined);
   });
 });
