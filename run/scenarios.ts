@@ -3,6 +3,7 @@
 // (DURATION among them, read into its options when the run archives it: run/script.ts).
 // A user's own script brings its own load and is judged on memory per iteration, or per the
 // unit of work --per names.
+import { DEFAULT_MEMORY_SIGNAL } from '../reports/analysis/judge.js';
 import type { MemoryBox } from '../model/budget.js';
 import { EXIT, HeapgateError } from '../model/errors.js';
 import { DISK_COLUMN, type DiskWatch, type Outcome, type SignalSpec } from '../model/types.js';
@@ -39,15 +40,8 @@ export interface Scenario {
 }
 
 /** The user's script is judged on this unless told otherwise; a config's unit of work keeps its limit. */
-export const memoryPerIteration: Readonly<SignalSpec> = {
-  name: 'memory',
-  metric: null,
-  work: 'iterations',
-  workScale: 1,
-  unit: 'iteration',
-  limitPerUnit: 4 * KiB,
-  minGrowthBytes: MiB,
-};
+/** Memory per iteration, 4 KiB limit: the signal of job-flow and of every script heapgate has no settings for. */
+export const memoryPerIteration: Readonly<SignalSpec> = DEFAULT_MEMORY_SIGNAL;
 
 const jobFlow: Scenario = {
   name: 'job-flow',

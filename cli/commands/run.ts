@@ -87,6 +87,9 @@ function targetFromFlags(o: RunFlags, load: ScenarioLoad, outDir: string): Targe
     if (!remote.promql) {
       throw new HeapgateError('USAGE', EXIT.usage, 'a service heapgate does not start needs --prometheus <url> and --query <promql> for its memory (or --start "<command>" to start it)');
     }
+    if (o.watchDir.length || o.watchFile.length || o.pythonAgent) {
+      throw new HeapgateError('USAGE', EXIT.usage, '--watch-dir, --watch-file and --python-agent need a service heapgate starts (--start)');
+    }
     return {
       command: null,
       baseUrl: url('--base-url', o.baseUrl).replace(/\/$/, ''),
