@@ -88,6 +88,9 @@ export default function (): void {
     return;
   }
   const base = `${BASE_URL}${RECORDINGS_PATH}/${encodeURIComponent(id)}`;
+  // Users' microphones are not in step: without this, VUs paced alike send their chunks in one
+  // burst, and a chunk's wait in that queue (its place in the burst) swamps the slope sought.
+  if (CHUNK_INTERVAL_S > 0) sleep(Math.random() * CHUNK_INTERVAL_S);
   let stretch: number[] = [];
   for (let i = 0; i < CHUNKS; i++) {
     const res = http.post(`${base}/chunks`, CHUNK, CHUNK_PARAMS);
