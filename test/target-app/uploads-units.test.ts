@@ -7,11 +7,11 @@ import { parseTargetArgs } from '../../target-app/args.js';
 import { TARGET_DEFAULTS } from '../../target-app/config.js';
 import { chooseVictims, uploadIdOf, type StoredFile } from '../../target-app/retention.js';
 import { safeExtension } from '../../target-app/upload-body.js';
-import { UPLOAD_DEFECTS, defectsFor, describeDefects, parseDefects } from '../../target-app/upload-defects.js';
+import { DEFECTS, defectsFor, describeDefects, parseDefects } from '../../target-app/upload-defects.js';
 
 describe('defect switches', () => {
   test('the mode picks all or none; an explicit list overrides it', () => {
-    assert.deepEqual([...defectsFor('leaky', null)], UPLOAD_DEFECTS);
+    assert.deepEqual([...defectsFor('leaky', null)], DEFECTS);
     assert.deepEqual([...defectsFor('fixed', null)], []);
     assert.deepEqual([...defectsFor('leaky', [])], []);
     assert.deepEqual([...defectsFor('fixed', ['base64'])], ['base64']);
@@ -20,7 +20,7 @@ describe('defect switches', () => {
   });
 
   test('--defects parsing', () => {
-    assert.deepEqual(parseDefects('all'), UPLOAD_DEFECTS);
+    assert.deepEqual(parseDefects('all'), DEFECTS);
     assert.deepEqual(parseDefects('none'), []);
     assert.deepEqual(parseDefects('no-retention, base64,base64'), ['base64', 'no-retention']);
     assert.deepEqual(parseTargetArgs(['--mode', 'fixed', '--defects', 'whole-body']).defects, ['whole-body']);
@@ -42,7 +42,7 @@ describe('defect switches', () => {
   });
 
   test('upload flag mistakes are one-line usage errors', () => {
-    const known = 'known: whole-body, base64, full-log, no-retention; or all, none';
+    const known = 'known: whole-body, base64, full-log, no-retention, temp-wav, frames, rewrite; or all, none';
     const cases: Array<[string[], string]> = [
       [['--defects', 'bogus'], `--defects: unknown defect 'bogus' (${known})`],
       [['--defects', 'base64,'], `--defects: unknown defect '' (${known})`],
