@@ -135,7 +135,8 @@ describe('jcmd against real JVMs', () => {
         assert.ok(grew > 60 && grew < 72, `retained 64 MB, reading grew by ${grew.toFixed(1)} MB`);
         const left = (back.heapBytes - base.heapBytes) / MB;
         assert.ok(Math.abs(left) < 6, `released: ${left.toFixed(1)} MB left over the baseline`);
-        assert.ok(base.extra.metaspace_bytes! > 1 * MB, `metaspace ${base.extra.metaspace_bytes}`);
+        // A tiny program's metaspace is about 1 MB (seen: 1,047,552 B under G1): only its presence is asserted.
+        assert.ok(base.extra.metaspace_bytes! > 256 * K, `metaspace ${base.extra.metaspace_bytes}`);
         assert.ok(base.extra.heap_committed_bytes! >= base.heapBytes);
         assert.ok(base.extra.threads! > 5, `threads ${base.extra.threads}`);
         assert.ok(base.durationMs > 0);
