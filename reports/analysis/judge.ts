@@ -204,6 +204,11 @@ function span(judged: readonly Reading[]): string {
   return first === last ? `round ${first}` : `rounds ${first}–${last}`;
 }
 
+/** A judgement's figures from its fit: every signal, bytes or ms, reports them the same way. */
+export function fitNumbers(judged: Reading[], fit: Fit): Omit<Judgement, 'outcome' | 'reason'> {
+  return { judged, retainedPerUnit: fit.slope, retainedPerUnitRange: fit.range, growthBytes: fit.growth, noiseBytes: fit.sigma };
+}
+
 /** A judgement without numbers: the data cannot say (no readings, no work, no work metric). */
 export function unmeasured(reason: string, judged: Reading[]): Judgement {
   return {
@@ -272,13 +277,7 @@ export function judge(readings: readonly Reading[], rule: SignalRule, context: J
   const { settles } = WORDS[rule.kind];
   // Memory is called post-GC only when a GC was forced before it was read.
   const subject = rule.subject ?? (rule.uncollected ? 'memory read with no forced GC' : WORDS[rule.kind].subject);
-  const numbers = {
-    judged,
-    retainedPerUnit: fit.slope,
-    retainedPerUnitRange: fit.range,
-    growthBytes: fit.growth,
-    noiseBytes: fit.sigma,
-  };
+  const numbers = fitNumbers(judged, fit);
   const slope = `${formatPerUnit(fit.slope, unit)} (range ${formatPerUnitRange(fit.range, unit)}) over ${span(judged)}`;
   const limitText = `the ${formatPerUnit(limit, unit)} limit`;
 

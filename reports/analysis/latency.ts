@@ -29,7 +29,7 @@
 import type { Reading, RoundRecord, RunMeta, SignalSpec, SignalVerdict } from '../../model/types.js';
 import { pluralUnit } from '../render/format.js';
 import { formatMsPerThousand, formatMsPerThousandRange } from '../render/latency-text.js';
-import { fitReadings, unmeasured, type Judgement } from './judge.js';
+import { fitNumbers, fitReadings, unmeasured, type Judgement } from './judge.js';
 import { cumulativeWork } from './readings.js';
 
 /** Smallest noise assumed for one stretch's mean, ms: below k6's timing and scheduling jitter. */
@@ -95,13 +95,7 @@ export function judgeLatency(readings: readonly Reading[], rule: LatencyRule, su
   const fit = fitReadings(judged, rule.noiseFloorMs);
   const first = judged[0]!.cumulativeWork;
   const last = judged[judged.length - 1]!.cumulativeWork;
-  const numbers = {
-    judged,
-    retainedPerUnit: fit.slope,
-    retainedPerUnitRange: fit.range,
-    growthBytes: fit.growth,
-    noiseBytes: fit.sigma,
-  };
+  const numbers = fitNumbers(judged, fit);
   const slope = `${formatMsPerThousand(fit.slope, rule.unit, { sign: true })} (range ${formatMsPerThousandRange(fit.range, rule.unit)}) from ${rule.unit} ${first} to ${last}`;
   const limitText = `the ${formatMsPerThousand(rule.limitPerUnit, rule.unit)} limit`;
   const growth = `${fit.growth >= 0 ? '+' : ''}${fit.growth.toFixed(2)} ms`;
