@@ -1,0 +1,61 @@
+// Which types grow with the work: each type's live bytes and instances at every judged settle,
+// fitted against cumulative work with the verdict's own fit (judge.ts fitReadings), so "+150 KB per
+// iteration" here means what it means in the verdict. Pure: tables in, fits out.
+import type { TypeCount } from '../../monitor/evidence/types.js';
+import type { Reading } from '../../model/types.js';
+import { fitReadings, type Fit } from './judge.js';
+
+/** One settle's census with the work done by then (the judged reading's round and work). */
+export interface EvidencePoint {
+  round: number;
+  cumulativeWork: number;
+  types: readonly TypeCount[];
+}
+
+export interface TypeGrowth {
+  name: string;
+  /** Bytes kept per unit of work, with the fit's ±2 standard-error range. */
+  bytesPerUnit: number;
+  bytesPerUnitRange: [number, number];
+  instancesPerUnit: number;
+  /** Live bytes and instances at the last judged settle. */
+  lastBytes: number;
+  lastInstances: number;
+  /** True when the bytes range is wholly above zero: growth beyond this census's noise. */
+  grows: boolean;
+}
+
+/** A census has no settle window: one table per settle, so its noise is the fit's residual alone. */
+function series(points: readonly EvidencePoint[], name: string, pick: (t: TypeCount) => number): Reading[] {
+  return points.map((p) => {
+    const t = p.types.find((x) => x.name === name);
+    return { round: p.round, phase: `settle-${p.round}`, value: t ? pick(t) : 0, spread: 0, n: 1, stable: true, cumulativeWork: p.cumulativeWork, elapsedS: 0 };
+  });
+}
+
+/**
+ * Per-type growth per unit of work across `points` (the judged settles, baseline already left out
+ * as the verdict leaves it), largest bytes per unit first. Needs three points for a noise figure;
+ * with fewer, nothing is said to grow.
+ */
+export function typeGrowth(points: readonly EvidencePoint[], noiseFloorBytes = 0): TypeGrowth[] {
+  if (points.length < 2 || new Set(points.map((p) => p.cumulativeWork)).size < 2) return [];
+  const names = new Set(points.flatMap((p) => p.types.map((t) => t.name)));
+  const last = points[points.length - 1]!;
+  const out: TypeGrowth[] = [];
+  for (const name of names) {
+    const bytes: Fit = fitReadings(series(points, name, (t) => t.bytes), noiseFloorBytes);
+    const instances: Fit = fitReadings(series(points, name, (t) => t.instances), 0);
+    const at = last.types.find((t) => t.name === name);
+    out.push({
+      name,
+      bytesPerUnit: bytes.slope,
+      bytesPerUnitRange: bytes.range,
+      instancesPerUnit: instances.slope,
+      lastBytes: at?.bytes ?? 0,
+      lastInstances: at?.instances ?? 0,
+      grows: points.length >= 3 && bytes.range[0] > 0,
+    });
+  }
+  return out.sort((a, b) => b.bytesPerUnit - a.bytesPerUnit);
+}
