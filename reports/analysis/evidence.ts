@@ -21,7 +21,12 @@ export interface TypeGrowth {
   /** Live bytes and instances at the last judged settle. */
   lastBytes: number;
   lastInstances: number;
-  /** True when the bytes range is wholly above zero: growth beyond this census's noise. */
+  instancesPerUnitRange: [number, number];
+  /**
+   * True when the bytes or the instances range is wholly above zero: growth beyond this census's
+   * noise. Instances count too: a small value class (a 32-byte JobResult a job) is far under any
+   * byte noise, yet its count rising by one per job is the clearest sign of what is kept.
+   */
   grows: boolean;
 }
 
@@ -33,28 +38,40 @@ function series(points: readonly EvidencePoint[], name: string, pick: (t: TypeCo
   });
 }
 
+export interface EvidenceNoise {
+  /** Bytes one census of a type may move by with nothing kept (allocation buffers, pools). */
+  bytes: number;
+  /** Instances one census may move by with nothing kept (requests in flight, pooled objects). */
+  instances: number;
+}
+
+// A quarter of the verdict's 32 KB floor: a census splits the heap into types, each far quieter
+// than the whole. Two instances: a few requests' objects can be live at any census.
+export const DEFAULT_EVIDENCE_NOISE: Readonly<EvidenceNoise> = Object.freeze({ bytes: 8 * 1024, instances: 2 });
+
 /**
  * Per-type growth per unit of work across `points` (the judged settles, baseline already left out
  * as the verdict leaves it), largest bytes per unit first. Needs three points for a noise figure;
  * with fewer, nothing is said to grow.
  */
-export function typeGrowth(points: readonly EvidencePoint[], noiseFloorBytes = 0): TypeGrowth[] {
+export function typeGrowth(points: readonly EvidencePoint[], noise: EvidenceNoise = DEFAULT_EVIDENCE_NOISE): TypeGrowth[] {
   if (points.length < 2 || new Set(points.map((p) => p.cumulativeWork)).size < 2) return [];
   const names = new Set(points.flatMap((p) => p.types.map((t) => t.name)));
   const last = points[points.length - 1]!;
   const out: TypeGrowth[] = [];
   for (const name of names) {
-    const bytes: Fit = fitReadings(series(points, name, (t) => t.bytes), noiseFloorBytes);
-    const instances: Fit = fitReadings(series(points, name, (t) => t.instances), 0);
+    const bytes: Fit = fitReadings(series(points, name, (t) => t.bytes), noise.bytes);
+    const instances: Fit = fitReadings(series(points, name, (t) => t.instances), noise.instances);
     const at = last.types.find((t) => t.name === name);
     out.push({
       name,
       bytesPerUnit: bytes.slope,
       bytesPerUnitRange: bytes.range,
       instancesPerUnit: instances.slope,
+      instancesPerUnitRange: instances.range,
       lastBytes: at?.bytes ?? 0,
       lastInstances: at?.instances ?? 0,
-      grows: points.length >= 3 && bytes.range[0] > 0,
+      grows: points.length >= 3 && (bytes.range[0] > 0 || instances.range[0] > 0),
     });
   }
   return out.sort((a, b) => b.bytesPerUnit - a.bytesPerUnit);

@@ -1,0 +1,83 @@
+// Evidence of what grows, against real services: the Node and Spring job-service fixtures, each
+// leaky and fixed. Jobs are driven over HTTP in rounds; after each round the evidence is taken as
+// heapgate takes it at a settle (takeEvidence: the census forces its own full GC), and the
+// per-type growth is fitted against jobs done, as the verdict is fitted against iterations.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { detectRuntimes } from '../../monitor/runtime/detect.js';
+import { typeGrowth, type EvidencePoint, type TypeGrowth } from '../../reports/analysis/evidence.js';
+import { whatGrowsText } from '../../reports/render/evidence-text.js';
+import { EVIDENCE_SUMMARY_FILE, takeEvidence } from '../../run/evidence.js';
+import { fetchResult, finishedJob, startService } from '../support/job-api.js';
+import { nodeJobsCommand } from '../support/node-jobs.js';
+import { springJobsCommand, springJobsJar } from '../support/spring-jobs.js';
+import { freePort, tempDir } from './helpers.js';
+
+const ROUNDS = 4;
+const JOBS_PER_ROUND = 40;
+
+/** Runs the service, takes evidence at baseline and after each round, returns the fitted growth. */
+async function growthOf(name: string, command: (port: number) => string, healthPath: string): Promise<{ growth: TypeGrowth[]; runDir: string }> {
+  const runDir = await tempDir(`evidence-${name}`);
+  const port = await freePort();
+  const service = await startService(command(port), port, healthPath, 120_000);
+  try {
+    const processes = await detectRuntimes(service.group.pid);
+    assert.equal(processes.length, 1, JSON.stringify(processes));
+    const points: EvidencePoint[] = [];
+    for (let round = 0; round <= ROUNDS; round++) {
+      for (let done = 0; round > 0 && done < JOBS_PER_ROUND; done += 10) {
+        // Ten at a time, each fetched as the scenario fetches it (the fixed store drops it then).
+        await Promise.all(Array.from({ length: 10 }, async () => fetchResult(service.url, await finishedJob(service.url))));
+      }
+      const { tables, failures } = await takeEvidence(processes, `settle-${round}`, { runDir });
+      assert.deepEqual(failures, []);
+      // Like the verdict, the baseline is left out of the fit: the first round fills caches and JIT code.
+      if (round > 0) points.push({ round, cumulativeWork: round * JOBS_PER_ROUND, types: tables[0]!.types });
+    }
+    const lines = (await readFile(path.join(runDir, EVIDENCE_SUMMARY_FILE), 'utf8')).trim().split('\n');
+    assert.equal(lines.length, ROUNDS + 1);
+    return { growth: typeGrowth(points), runDir };
+  } finally {
+    await service.group.stop();
+  }
+}
+
+const named = (growth: TypeGrowth[], name: string) => growth.find((g) => g.name === name);
+
+describe('evidence names what grows', { concurrency: false }, () => {
+  it('Node leaky: the job objects and their PNG bytes, about one per job', async () => {
+    const { growth } = await growthOf('node-leaky', (p) => `NODE_OPTIONS=--inspect=127.0.0.1:0 ${nodeJobsCommand(p, 'leaky', { jobMs: 20 })}`, '/health');
+    console.log(whatGrowsText(growth, 'job', 5));
+    const top = growth.filter((g) => g.grows);
+    assert.ok(top.length > 0, 'something grows');
+    // Each job keeps a ~150 KiB PNG: whatever type holds its bytes grows by about that per job.
+    assert.ok(top[0]!.bytesPerUnit > 100 * 1024 && top[0]!.bytesPerUnit < 260 * 1024, `${top[0]!.name} ${top[0]!.bytesPerUnit}`);
+    assert.ok(top.some((g) => Math.abs(g.instancesPerUnit - 1) < 0.2), JSON.stringify(top.slice(0, 5)));
+  });
+
+  it('Node fixed: no type grows beyond the noise', async () => {
+    const { growth } = await growthOf('node-fixed', (p) => `NODE_OPTIONS=--inspect=127.0.0.1:0 ${nodeJobsCommand(p, 'fixed', { jobMs: 20 })}`, '/health');
+    console.log(whatGrowsText(growth, 'job', 5));
+    assert.deepEqual(growth.filter((g) => g.grows).map((g) => `${g.name} ${g.bytesPerUnit} B/job ${g.instancesPerUnit}/job`), []);
+  });
+
+  it('JVM leaky: byte[] and the job map value class, about one instance per job', async () => {
+    const jar = await springJobsJar();
+    const { growth } = await growthOf('jvm-leaky', (p) => springJobsCommand(jar, p, 'leaky', { jobMs: 20 }), '/actuator/health');
+    console.log(whatGrowsText(growth, 'job', 5));
+    const bytes = named(growth, 'byte[]');
+    assert.ok(bytes?.grows, JSON.stringify(growth.slice(0, 5)));
+    assert.ok(bytes.bytesPerUnit > 100 * 1024 && bytes.bytesPerUnit < 260 * 1024, `byte[] ${bytes.bytesPerUnit}`);
+    assert.ok(growth.some((g) => g.grows && !g.name.startsWith('java.') && !g.name.endsWith('[]') && Math.abs(g.instancesPerUnit - 1) < 0.2), JSON.stringify(growth.slice(0, 8)));
+  });
+
+  it('JVM fixed: no type grows beyond the noise', async () => {
+    const jar = await springJobsJar();
+    const { growth } = await growthOf('jvm-fixed', (p) => springJobsCommand(jar, p, 'fixed', { jobMs: 20 }), '/actuator/health');
+    console.log(whatGrowsText(growth, 'job', 5));
+    assert.deepEqual(growth.filter((g) => g.grows).map((g) => `${g.name} ${g.bytesPerUnit} B/job ${g.instancesPerUnit}/job`), []);
+  });
+});
