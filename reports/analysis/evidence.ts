@@ -43,11 +43,19 @@ export interface EvidenceNoise {
   bytes: number;
   /** Instances one census may move by with nothing kept (requests in flight, pooled objects). */
   instances: number;
+  /** Least growth per unit of work that counts, in bytes or in instances (either suffices). */
+  minBytesPerUnit: number;
+  minInstancesPerUnit: number;
 }
 
 // A quarter of the verdict's 32 KB floor: a census splits the heap into types, each far quieter
 // than the whole. Two instances: a few requests' objects can be live at any census.
-export const DEFAULT_EVIDENCE_NOISE: Readonly<EvidenceNoise> = Object.freeze({ bytes: 8 * 1024, instances: 2 });
+// The minimums: what a leak keeps per unit of work is whole objects, about one (or more) per
+// unit. A runtime warming up grows too, steadily enough to clear the noise, but by a fraction of
+// an instance per unit that flattens as the run goes on: seen in fixed services as V8's "(code)"
+// (+0.4 instance, ~100–300 B a job, wandering ±150 KB with no trend over 5,000 jobs) and the JVM's
+// java.lang.String (+0.4 a job, falling as the warm-up grows). 256 B is 1/16 of the verdict's limit.
+export const DEFAULT_EVIDENCE_NOISE: Readonly<EvidenceNoise> = Object.freeze({ bytes: 8 * 1024, instances: 2, minBytesPerUnit: 256, minInstancesPerUnit: 0.5 });
 
 /**
  * Per-type growth per unit of work across `points` (the judged settles, baseline already left out
@@ -71,7 +79,9 @@ export function typeGrowth(points: readonly EvidencePoint[], noise: EvidenceNois
       instancesPerUnitRange: instances.range,
       lastBytes: at?.bytes ?? 0,
       lastInstances: at?.instances ?? 0,
-      grows: points.length >= 3 && (bytes.range[0] > 0 || instances.range[0] > 0),
+      grows:
+        points.length >= 3 &&
+        ((bytes.range[0] > 0 && bytes.slope >= noise.minBytesPerUnit) || (instances.range[0] > 0 && instances.slope >= noise.minInstancesPerUnit)),
     });
   }
   return out.sort((a, b) => b.bytesPerUnit - a.bytesPerUnit);
