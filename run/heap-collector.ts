@@ -12,7 +12,7 @@
 import { requestGc } from '../monitor/gc-trigger.js';
 import { detectRuntimes } from '../monitor/runtime/detect.js';
 import { openRuntimeReader } from '../monitor/runtime/open.js';
-import type { GcMethod, RuntimeReader } from '../monitor/runtime/types.js';
+import type { GcMethod, RuntimeProcess, RuntimeReader } from '../monitor/runtime/types.js';
 import type { HeapReadings } from '../model/types.js';
 
 export interface HeapCollector {
@@ -20,6 +20,8 @@ export interface HeapCollector {
   readonly info: HeapReadings;
   /** Whether readings come from the readers (RUNTIME_HEAP_COLUMN) rather than the sampled metric. */
   readonly readsHeap: boolean;
+  /** The runtime processes read (post-GC readers only): what run/evidence.ts takes a census of. */
+  readonly processes: readonly RuntimeProcess[];
   /**
    * Force a full GC: through the readers, returning the summed live heap after it; through the
    * GC URL, returning null (the next row's metric is the reading). False when nothing answered.
@@ -42,6 +44,7 @@ export async function openHeapCollector(target: CollectorTarget, opts: { pythonA
     return {
       info: { method: 'gc-url', postGc: true, runtimes: [], remedy: null },
       readsHeap: false,
+      processes: [],
       collect: async () => ((await requestGc(gcUrl, 5000)) ? { heapBytes: null } : false),
       close: async () => undefined,
     };
@@ -61,11 +64,12 @@ export async function openHeapCollector(target: CollectorTarget, opts: { pythonA
     const remedy =
       remedies[0] ??
       (processes.length === 0 ? 'not a JVM, Node or CPython process: judged on RSS with no forced GC (give --gc-url if the service has one)' : null);
-    return { info: { method: 'none', postGc: false, runtimes, remedy }, readsHeap: false, collect: async () => false, close: async () => undefined };
+    return { info: { method: 'none', postGc: false, runtimes, remedy }, readsHeap: false, processes: [], collect: async () => false, close: async () => undefined };
   }
   return {
     info: { method, postGc, runtimes, remedy: postGc ? null : (remedies[0] ?? null) },
     readsHeap: true,
+    processes: postGc ? processes : [],
     collect: (signal) => collectAll(readers, signal),
     close: async () => {
       await Promise.all(readers.map((r) => r.close().catch(() => undefined)));
