@@ -44,6 +44,132 @@ export async function takeHeapSnapshot(pid: number, file: string): Promise<{ dur
 interface Meta {
   node_fields: string[];
   node_types: [string[], ...unknown[]];
+  edge_fields: string[];
+  edge_types: [string[], ...unknown[]];
+}
+
+interface SnapshotVisitor {
+  meta(meta: Meta): void;
+  /** One node's fields, in node_fields order (the array is reused: copy what you keep). */
+  node(fields: readonly number[]): void;
+  /** One edge's fields, in edge_fields order; edges come grouped by their from-node, in node order. */
+  edge?(fields: readonly number[]): void;
+  /** The string indices to decode, asked once the nodes (and edges) are read. */
+  strings(): ReadonlySet<number>;
+}
+
+/**
+ * One pass over a .heapsnapshot file: the header parsed, the nodes and edges handed over one by
+ * one, only the strings asked for decoded. Rejects when the file is not a whole snapshot.
+ */
+async function streamSnapshot(file: string, visit: SnapshotVisitor): Promise<Map<number, string>> {
+  type State = 'header' | 'find-nodes' | 'nodes' | 'find-edges' | 'edges' | 'find-strings' | 'strings' | 'done';
+  let state: State = 'header';
+  let pending = ''; // the header so far, or the end of the last chunk when a keyword may be cut in two
+  let width = 0;
+  let row: number[] = [];
+  let num = -1; // the number being read, -1 between numbers
+  let wanted: ReadonlySet<number> = new Set();
+  const strings = new Map<number, string>();
+  let stringIndex = 0;
+  let inString = false, escaped = false, keep = false, text = '';
+  let nodeWidth = 0, edgeWidth = 0;
+
+  /** Past `"key"` and its `[`; false (keeping the tail) when the chunk ends first. */
+  const find = (key: string, s: string): number => {
+    const hay = pending + s;
+    const at = hay.indexOf(`"${key}"`);
+    const open = at < 0 ? -1 : hay.indexOf('[', at);
+    if (open < 0) { pending = hay.slice(-(key.length + 8)); return -1; }
+    pending = hay.slice(open + 1);
+    return 0;
+  };
+
+  const numbers = (s: string, i: number, each: (r: readonly number[]) => void): number => {
+    for (; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 48 && c <= 57) { num = num < 0 ? c - 48 : num * 10 + (c - 48); continue; }
+      if (num >= 0) {
+        row.push(num);
+        num = -1;
+        if (row.length === width) { each(row); row.length = 0; }
+      }
+      if (c === 93 /* ] */) return i + 1;
+    }
+    return -1;
+  };
+
+  const scan = (s: string): void => {
+    let i = 0;
+    for (;;) {
+      if (state === 'header') {
+        pending += s;
+        const at = pending.indexOf('"nodes"');
+        if (at < 0) return;
+        const meta = (JSON.parse(pending.slice(0, at).replace(/,\s*$/, '') + '}') as { snapshot: { meta: Meta } }).snapshot.meta;
+        visit.meta(meta);
+        nodeWidth = meta.node_fields.length;
+        edgeWidth = meta.edge_fields.length;
+        s = pending.slice(at);
+        pending = '';
+        i = 0;
+        state = 'find-nodes';
+      }
+      if (state === 'find-nodes' || state === 'find-edges' || state === 'find-strings') {
+        const key = state === 'find-nodes' ? 'nodes' : state === 'find-edges' ? 'edges' : 'strings';
+        if (find(key, s.slice(i)) < 0) return;
+        s = pending;
+        pending = '';
+        i = 0;
+        if (state === 'find-nodes') { state = 'nodes'; width = nodeWidth; }
+        else if (state === 'find-edges') { state = 'edges'; width = edgeWidth; }
+        else { state = 'strings'; wanted = visit.strings(); }
+      }
+      if (state === 'nodes' || state === 'edges') {
+        const each = state === 'nodes' ? visit.node.bind(visit) : (visit.edge?.bind(visit) ?? (() => undefined));
+        const end = numbers(s, i, each);
+        if (end < 0) return;
+        i = end;
+        state = state === 'nodes' ? 'find-edges' : 'find-strings';
+        continue;
+      }
+      if (state === 'strings') {
+        for (; i < s.length; i++) {
+          const c = s.charCodeAt(i);
+          if (!inString) {
+            if (c === 34 /* " */) { inString = true; keep = wanted.has(stringIndex); text = ''; }
+            else if (c === 93) { state = 'done'; return; }
+            continue;
+          }
+          // Inside a string: find its closing quote; decode it only when asked for.
+          let j = i;
+          for (; j < s.length; j++) {
+            const d = s.charCodeAt(j);
+            if (escaped) escaped = false; else if (d === 92) escaped = true; else if (d === 34) break;
+          }
+          if (keep) text += s.slice(i, j);
+          if (j === s.length) return;
+          if (keep) strings.set(stringIndex, JSON.parse(`"${text}"`) as string);
+          inString = false;
+          stringIndex++;
+          i = j;
+        }
+        return;
+      }
+      return;
+    }
+  };
+
+  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 }) as AsyncIterable<string>) scan(chunk);
+  if ((state as State) !== 'done') throw new Error(`${file}: heap snapshot ends early (${state})`);
+  return strings;
+}
+
+function fieldsOf(meta: Meta, file: string) {
+  const at = (name: string) => meta.node_fields.indexOf(name);
+  const f = { type: at('type'), name: at('name'), size: at('self_size'), edges: at('edge_count') };
+  if (f.type < 0 || f.name < 0 || f.size < 0) throw new Error(`${file}: not a V8 heap snapshot (node_fields ${meta.node_fields.join(',')})`);
+  return f;
 }
 
 // DevTools' summary groups objects by constructor name and everything else by kind.
@@ -51,96 +177,24 @@ const BY_NAME = new Set(['object', 'native']);
 
 /** Live instances and self bytes per constructor ("(string)", "(closure)", … for the rest), largest first. */
 export async function summariseHeapSnapshot(file: string): Promise<TypeCount[]> {
-  let state: 'header' | 'nodes' | 'skip' | 'strings' | 'done' = 'header';
-  let header = '';
-  let tail = ''; // the end of the previous chunk, for a keyword cut in two
-  let fields = 0, typeAt = 0, nameAt = 0, sizeAt = 0;
+  let f = { type: 0, name: 0, size: 0, edges: 0 };
   let typeNames: string[] = [];
-  let field = 0, type = 0, name = 0, size = 0;
-  let num = -1; // the number being read, -1 between numbers
   // key: string index for objects by name, −(type + 1) for the rest
   const census = new Map<number, { instances: number; bytes: number }>();
-  let stringIndex = 0;
-  let inString = false, escaped = false, keep = false, text = '';
-
-  const endNode = () => {
-    const key = BY_NAME.has(typeNames[type] ?? '') ? name : -(type + 1);
-    const c = census.get(key);
-    if (c) { c.instances++; c.bytes += size; } else census.set(key, { instances: 1, bytes: size });
-  };
-
-  const names = new Map<number, string>();
-  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 }) as AsyncIterable<string>) {
-    let i = 0;
-    if (state === 'header') {
-      header += chunk;
-      const at = header.indexOf('"nodes"');
-      const open = at < 0 ? -1 : header.indexOf('[', at);
-      if (open < 0) continue;
-      const meta = (JSON.parse(header.slice(0, at).replace(/,\s*$/, '') + '}') as { snapshot: { meta: Meta } }).snapshot.meta;
-      fields = meta.node_fields.length;
-      typeAt = meta.node_fields.indexOf('type');
-      nameAt = meta.node_fields.indexOf('name');
-      sizeAt = meta.node_fields.indexOf('self_size');
+  const names = await streamSnapshot(file, {
+    meta(meta) {
+      f = fieldsOf(meta, file);
       typeNames = meta.node_types[0];
-      if (typeAt < 0 || nameAt < 0 || sizeAt < 0) throw new Error(`${file}: not a V8 heap snapshot (node_fields ${meta.node_fields.join(',')})`);
-      state = 'nodes';
-      // Go on in what is left of this chunk.
-      const rest = header.slice(open + 1);
-      header = '';
-      await scan(rest, 0);
-      continue;
-    }
-    await scan(chunk, i);
-  }
-  if ((state as string) !== 'done') throw new Error(`${file}: heap snapshot ends early (${state})`);
-
-  async function scan(s: string, from: number): Promise<void> {
-    let i = from;
-    if (state === 'nodes') {
-      for (; i < s.length; i++) {
-        const c = s.charCodeAt(i);
-        if (c >= 48 && c <= 57) { num = num < 0 ? c - 48 : num * 10 + (c - 48); continue; }
-        if (num >= 0) {
-          if (field === typeAt) type = num; else if (field === nameAt) name = num; else if (field === sizeAt) size = num;
-          if (++field === fields) { endNode(); field = 0; }
-          num = -1;
-        }
-        if (c === 93 /* ] */) { state = 'skip'; i++; break; }
-      }
-      tail = '';
-    }
-    if (state === 'skip') {
-      const hay = tail + s.slice(i);
-      const at = hay.indexOf('"strings"');
-      const open = at < 0 ? -1 : hay.indexOf('[', at);
-      if (open < 0) { tail = hay.slice(-16); return; }
-      state = 'strings';
-      for (const key of census.keys()) if (key >= 0) names.set(key, '');
-      s = hay; i = open + 1;
-    }
-    if (state === 'strings') {
-      for (; i < s.length; i++) {
-        const c = s.charCodeAt(i);
-        if (!inString) {
-          if (c === 34 /* " */) { inString = true; keep = names.has(stringIndex); text = ''; }
-          else if (c === 93) { state = 'done'; return; }
-          continue;
-        }
-        // Inside a string: find its closing quote; decode it only when a node names it.
-        let j = i;
-        for (; j < s.length; j++) {
-          const d = s.charCodeAt(j);
-          if (escaped) escaped = false; else if (d === 92) escaped = true; else if (d === 34) break;
-        }
-        if (keep) text += s.slice(i, j);
-        if (j === s.length) return;
-        if (keep) names.set(stringIndex, JSON.parse(`"${text}"`) as string);
-        inString = false; stringIndex++; i = j;
-      }
-    }
-  }
-
-  return [...census].map(([key, c]) => ({ name: key >= 0 ? names.get(key) || '(anonymous)' : `(${typeNames[-key - 1] ?? 'unknown'})`, ...c }))
+    },
+    node(n) {
+      const type = n[f.type]!;
+      const key = BY_NAME.has(typeNames[type] ?? '') ? n[f.name]! : -(type + 1);
+      const c = census.get(key);
+      if (c) { c.instances++; c.bytes += n[f.size]!; } else census.set(key, { instances: 1, bytes: n[f.size]! });
+    },
+    strings: () => new Set([...census.keys()].filter((k) => k >= 0)),
+  });
+  return [...census]
+    .map(([key, c]) => ({ name: key >= 0 ? names.get(key) || '(anonymous)' : `(${typeNames[-key - 1] ?? 'unknown'})`, ...c }))
     .sort((a, b) => b.bytes - a.bytes);
 }

@@ -28,14 +28,14 @@ describe('heap snapshot census', () => {
 
   it('rejects a file that ends before its strings', async () => {
     const file = path.join(await tempDir('evidence-unit'), 'cut.heapsnapshot');
-    await writeFile(file, '{"snapshot":{"meta":{"node_fields":["type","name","id","self_size"],"node_types":[["object"]]}},\n"nodes":[0,0,1,8],"edges":[]');
+    await writeFile(file, '{"snapshot":{"meta":{"node_fields":["type","name","id","self_size"],"node_types":[["object"]],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["element"]]}},\n"nodes":[0,0,1,8],"edges":[]');
     await assert.rejects(summariseHeapSnapshot(file), /ends early/);
   });
 
   it('reads a string split across chunks, with escapes', async () => {
     const file = path.join(await tempDir('evidence-unit'), 'tiny.heapsnapshot');
     const name = 'Quo\\"ted' + 'x'.repeat(3 << 20); // longer than one 1 MB read
-    await writeFile(file, `{"snapshot":{"meta":{"node_fields":["type","name","id","self_size"],"node_types":[["hidden","object"]]}},\n"nodes":[1,1,1,8,1,1,2,8,0,0,3,4],"edges":[],"strings":["(GC roots)","${name}"]}`);
+    await writeFile(file, `{"snapshot":{"meta":{"node_fields":["type","name","id","self_size"],"node_types":[["hidden","object"]],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["element"]]}},\n"nodes":[1,1,1,8,1,1,2,8,0,0,3,4],"edges":[],"strings":["(GC roots)","${name}"]}`);
     const types = await summariseHeapSnapshot(file);
     assert.deepEqual(types.map((t) => [t.name.slice(0, 8), t.instances, t.bytes]), [['Quo"tedx', 2, 16], ['(hidden)', 1, 4]]);
   });
