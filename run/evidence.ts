@@ -9,12 +9,13 @@
 // 'leaks' takes one only at settles whose readings point to growth (wantEvidence), 'always' at
 // every settle, and none is taken of a heap over maxSnapshotHeapBytes: a target under a memory
 // limit would be killed by its own snapshot.
-import { appendFile, mkdir, rm } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { summariseHeapSnapshot, takeHeapSnapshot } from '../monitor/evidence/heap-snapshot.js';
+import { retainerPath, summariseHeapSnapshot, takeHeapSnapshot } from '../monitor/evidence/heap-snapshot.js';
 import { takeClassHistogram } from '../monitor/evidence/jvm-histogram.js';
 import type { EvidenceTable } from '../monitor/evidence/types.js';
+import type { TypeGrowth } from '../reports/analysis/evidence.js';
 import { oneLine, type RuntimeProcess } from '../monitor/runtime/types.js';
 
 export type EvidenceMode = 'always' | 'leaks' | 'off';
@@ -89,3 +90,21 @@ export function wantEvidence(mode: EvidenceMode, postGcSoFar: readonly number[])
   return postGcSoFar.length <= 1 || postGcSoFar[postGcSoFar.length - 1]! > postGcSoFar[0]!;
 }
 
+
+/** The tables of evidence.jsonl in the order taken; [] when the run took none. */
+export async function readEvidence(runDir: string): Promise<EvidenceTable[]> {
+  const text = await readFile(path.join(runDir, EVIDENCE_SUMMARY_FILE), 'utf8').catch(() => '');
+  return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as EvidenceTable);
+}
+
+/**
+ * For a Node target: the retainer path of the top growing constructor (V8's own categories, "(string)"
+ * or "system / JSArrayBufferData", are what user objects hold, not what holds them), in the last heap snapshot kept. Null when there is none.
+ */
+export async function topRetainerPath(runDir: string, tables: readonly EvidenceTable[], growth: readonly TypeGrowth[]): Promise<{ type: string; path: string[] } | null> {
+  const last = [...tables].reverse().find((t) => t.source === 'heap-snapshot' && t.rawFile);
+  const top = growth.find((g) => g.grows && !g.name.startsWith('(') && !g.name.startsWith('system / '));
+  if (!last || !top) return null;
+  const steps = await retainerPath(path.join(runDir, last.rawFile), top.name);
+  return steps ? { type: top.name, path: steps } : null;
+}

@@ -49,7 +49,7 @@ interface Meta {
 }
 
 interface SnapshotVisitor {
-  meta(meta: Meta): void;
+  meta(meta: Meta, counts: { nodes: number; edges: number }): void;
   /** One node's fields, in node_fields order (the array is reused: copy what you keep). */
   node(fields: readonly number[]): void;
   /** One edge's fields, in edge_fields order; edges come grouped by their from-node, in node order. */
@@ -106,8 +106,9 @@ async function streamSnapshot(file: string, visit: SnapshotVisitor): Promise<Map
         pending += s;
         const at = pending.indexOf('"nodes"');
         if (at < 0) return;
-        const meta = (JSON.parse(pending.slice(0, at).replace(/,\s*$/, '') + '}') as { snapshot: { meta: Meta } }).snapshot.meta;
-        visit.meta(meta);
+        const head = (JSON.parse(pending.slice(0, at).replace(/,\s*$/, '') + '}') as { snapshot: { meta: Meta; node_count: number; edge_count: number } }).snapshot;
+        const meta = head.meta;
+        visit.meta(meta, { nodes: head.node_count, edges: head.edge_count });
         nodeWidth = meta.node_fields.length;
         edgeWidth = meta.edge_fields.length;
         s = pending.slice(at);
@@ -167,7 +168,7 @@ async function streamSnapshot(file: string, visit: SnapshotVisitor): Promise<Map
 
 function fieldsOf(meta: Meta, file: string) {
   const at = (name: string) => meta.node_fields.indexOf(name);
-  const f = { type: at('type'), name: at('name'), size: at('self_size'), edges: at('edge_count') };
+  const f = { type: at('type'), name: at('name'), id: at('id'), size: at('self_size'), edges: at('edge_count') };
   if (f.type < 0 || f.name < 0 || f.size < 0) throw new Error(`${file}: not a V8 heap snapshot (node_fields ${meta.node_fields.join(',')})`);
   return f;
 }
@@ -177,7 +178,7 @@ const BY_NAME = new Set(['object', 'native']);
 
 /** Live instances and self bytes per constructor ("(string)", "(closure)", … for the rest), largest first. */
 export async function summariseHeapSnapshot(file: string): Promise<TypeCount[]> {
-  let f = { type: 0, name: 0, size: 0, edges: 0 };
+  let f = { type: 0, name: 0, id: 0, size: 0, edges: 0 };
   let typeNames: string[] = [];
   // key: string index for objects by name, −(type + 1) for the rest
   const census = new Map<number, { instances: number; bytes: number }>();
@@ -197,4 +198,77 @@ export async function summariseHeapSnapshot(file: string): Promise<TypeCount[]> 
   return [...census]
     .map(([key, c]) => ({ name: key >= 0 ? names.get(key) || '(anonymous)' : `(${typeNames[-key - 1] ?? 'unknown'})`, ...c }))
     .sort((a, b) => b.bytes - a.bytes);
+}
+
+/**
+ * One path from the GC roots to an instance of `constructorName`: to the newest instance (the
+ * highest node id: ids rise with allocation, and what grows is what was allocated last), the
+ * shortest over strong edges, found breadth-first from the snapshot's root (node 0). Each step as DevTools writes it,
+ * "Map.table[12] → Object". Null when no instance is reachable. Holds the graph's integers
+ * (about 12 bytes a node and 12 an edge), never the file's text.
+ */
+export async function retainerPath(file: string, constructorName: string): Promise<string[] | null> {
+  let f = { type: 0, name: 0, id: 0, size: 0, edges: 0 };
+  let nodeTypes: string[] = [];
+  let edgeTypes: string[] = [];
+  let nodeWidth = 0;
+  let nodeType = new Int32Array(0), nodeName = new Int32Array(0), nodeEdges = new Int32Array(0), nodeId = new Uint32Array(0);
+  let edgeType = new Int32Array(0), edgeName = new Int32Array(0), edgeTo = new Int32Array(0);
+  let e = { type: 0, name: 0, to: 0 };
+  let n = 0, m = 0;
+  const names = await streamSnapshot(file, {
+    meta(meta, counts) {
+      f = fieldsOf(meta, file);
+      nodeTypes = meta.node_types[0];
+      edgeTypes = meta.edge_types[0];
+      nodeWidth = meta.node_fields.length;
+      e = { type: meta.edge_fields.indexOf('type'), name: meta.edge_fields.indexOf('name_or_index'), to: meta.edge_fields.indexOf('to_node') };
+      nodeType = new Int32Array(counts.nodes); nodeName = new Int32Array(counts.nodes); nodeEdges = new Int32Array(counts.nodes); nodeId = new Uint32Array(counts.nodes);
+      edgeType = new Int32Array(counts.edges); edgeName = new Int32Array(counts.edges); edgeTo = new Int32Array(counts.edges);
+    },
+    node(row) {
+      nodeType[n] = row[f.type]!; nodeName[n] = row[f.name]!; nodeEdges[n] = row[f.edges]!; nodeId[n] = row[f.id]!; n++;
+    },
+    edge(row) {
+      edgeType[m] = row[e.type]!; edgeName[m] = row[e.name]!; edgeTo[m] = row[e.to]! / nodeWidth; m++;
+    },
+    // Every node's name may be on the path: all of them, and the edges' property names.
+    strings: () => new Set([...nodeName, ...edgeName]),
+  });
+  const isTarget = (i: number) => BY_NAME.has(nodeTypes[nodeType[i]!] ?? '') && names.get(nodeName[i]!) === constructorName;
+  const firstEdge = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) firstEdge[i + 1] = firstEdge[i]! + nodeEdges[i]!;
+  const via = new Int32Array(n).fill(-1); // the edge a node was first reached by
+  const queue = new Int32Array(n);
+  let head = 0, tail = 0;
+  queue[tail++] = 0;
+  via[0] = -2;
+  let found = -1;
+  while (head < tail) {
+    const from = queue[head++]!;
+    for (let k = firstEdge[from]!; k < firstEdge[from + 1]!; k++) {
+      // Weak edges do not keep anything alive; shortcuts duplicate a real path.
+      const kind = edgeTypes[edgeType[k]!];
+      if (kind === 'weak' || kind === 'shortcut') continue;
+      const to = edgeTo[k]!;
+      if (via[to] !== -1) continue;
+      via[to] = k;
+      if (isTarget(to) && (found < 0 || nodeId[to]! > nodeId[found]!)) found = to;
+      queue[tail++] = to;
+    }
+  }
+  if (found < 0) return null;
+  const edgeFrom = (k: number) => { let lo = 0, hi = n; while (lo < hi) { const mid = (lo + hi) >> 1; if (firstEdge[mid + 1]! <= k) lo = mid + 1; else hi = mid; } return lo; };
+  const label = (i: number) => names.get(nodeName[i]!) || `(${nodeTypes[nodeType[i]!]})`;
+  const steps: string[] = [];
+  for (let at = found; via[at]! >= 0; ) {
+    const k = via[at]!;
+    const kind = edgeTypes[edgeType[k]!];
+    const edge = kind === 'element' || kind === 'hidden' ? `[${edgeName[k]}]` : `.${names.get(edgeName[k]!) ?? edgeName[k]}`;
+    const from = edgeFrom(k);
+    steps.unshift(`${label(from)}${edge}`);
+    at = from;
+  }
+  steps.push(constructorName);
+  return steps;
 }

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { detectRuntimes } from '../../monitor/runtime/detect.js';
 import { typeGrowth, type EvidencePoint, type TypeGrowth } from '../../reports/analysis/evidence.js';
 import { whatGrowsText } from '../../reports/render/evidence-text.js';
-import { EVIDENCE_SUMMARY_FILE, takeEvidence } from '../../run/evidence.js';
+import { EVIDENCE_SUMMARY_FILE, readEvidence, takeEvidence, topRetainerPath } from '../../run/evidence.js';
 import { fetchResult, finishedJob, startService } from '../support/job-api.js';
 import { nodeJobsCommand } from '../support/node-jobs.js';
 import { springJobsCommand, springJobsJar } from '../support/spring-jobs.js';
@@ -54,8 +54,12 @@ const named = (growth: TypeGrowth[], name: string) => growth.find((g) => g.name 
 
 describe('evidence names what grows', { concurrency: false }, () => {
   it('Node leaky: the job objects and their PNG bytes, about one per job', async () => {
-    const { growth } = await growthOf('node-leaky', (p) => `NODE_OPTIONS=--inspect=127.0.0.1:0 ${nodeJobsCommand(p, 'leaky', { jobMs: 20 })}`, '/health');
+    const { growth, runDir } = await growthOf('node-leaky', (p) => `NODE_OPTIONS=--inspect=127.0.0.1:0 ${nodeJobsCommand(p, 'leaky', { jobMs: 20 })}`, '/health');
     console.log(whatGrowsText(growth, 'job', 5));
+    // The job records are held by the fixture's `jobs` Map, and the path says so.
+    const retained = await topRetainerPath(runDir, await readEvidence(runDir), growth);
+    console.log(retained?.path.join(' → '));
+    assert.ok(retained && retained.path.some((step) => /^Map\./.test(step)), JSON.stringify(retained));
     const top = growth.filter((g) => g.grows);
     assert.ok(top.length > 0, 'something grows');
     // Each job keeps a ~150 KiB PNG: whatever type holds its bytes grows by about that per job.

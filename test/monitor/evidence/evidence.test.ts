@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import v8 from 'node:v8';
-import { summariseHeapSnapshot } from '../../../monitor/evidence/heap-snapshot.js';
+import { retainerPath, summariseHeapSnapshot } from '../../../monitor/evidence/heap-snapshot.js';
 import { javaName, parseClassHistogram } from '../../../monitor/evidence/jvm-histogram.js';
 import { typeGrowth, type EvidencePoint } from '../../../reports/analysis/evidence.js';
 import { whatGrowsText } from '../../../reports/render/evidence-text.js';
@@ -24,6 +24,12 @@ describe('heap snapshot census', () => {
     assert.equal(probe?.instances, 1234);
     assert.ok(probe.bytes >= 1234 * 16, `${probe.bytes}`);
     assert.ok(types.some((t) => t.name === '(string)'));
+    // Held by this test's closure context: the path runs from the roots through the array.
+    const steps = await retainerPath(file, 'EvidenceProbe');
+    assert.ok(steps && steps.length >= 3, JSON.stringify(steps));
+    assert.equal(steps.at(-1), 'EvidenceProbe');
+    assert.match(steps.at(-2)!, /^\(object elements\)\[\d+\]$|^Array\[\d+\]$/, JSON.stringify(steps));
+    assert.equal(await retainerPath(file, 'NoSuchConstructorAnywhere'), null);
   });
 
   it('rejects a file that ends before its strings', async () => {
