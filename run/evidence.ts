@@ -9,13 +9,14 @@
 // 'leaks' takes one only at settles whose readings point to growth (wantEvidence), 'always' at
 // every settle, and none is taken of a heap over maxSnapshotHeapBytes: a target under a memory
 // limit would be killed by its own snapshot.
-import { appendFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { retainerPath, summariseHeapSnapshot, takeHeapSnapshot } from '../monitor/evidence/heap-snapshot.js';
 import { takeClassHistogram } from '../monitor/evidence/jvm-histogram.js';
 import type { EvidenceTable } from '../monitor/evidence/types.js';
 import type { TypeGrowth } from '../reports/analysis/evidence.js';
+import { agentSocketPath, askAgent } from '../monitor/runtime/python-agent.js';
 import { oneLine, type RuntimeProcess } from '../monitor/runtime/types.js';
 
 export type EvidenceMode = 'always' | 'leaks' | 'off';
@@ -31,6 +32,10 @@ export interface EvidenceOptions {
   heapBytes?: number | null;
   /** Default 256 MB. */
   maxSnapshotHeapBytes?: number;
+  /** The run's python agent folder (pythonAgentEnv), where a CPython target's socket is. */
+  pythonAgentDir?: string;
+  /** Longest wait for one CPython census, ms (default 60 s). */
+  timeoutMs?: number;
 }
 
 export const DEFAULT_MAX_SNAPSHOT_HEAP_BYTES = 256 * 1024 * 1024;
@@ -69,8 +74,12 @@ export async function takeEvidence(
         if (!keep) await rm(raw, { force: true });
         table = { phase, pid: p.pid, source: 'heap-snapshot', rawFile: keep ? path.relative(opts.runDir, raw) : '', types, durationMs: performance.now() - start };
       } else {
-        failures.push(`${p.runtime} ${p.pid}: no evidence for this runtime yet`);
-        continue;
+        if (!opts.pythonAgentDir) throw new Error('no python agent folder for this run');
+        const raw = path.join(dir, `${phase}-${p.pid}.census.json`);
+        const reply = await askAgent(agentSocketPath(opts.pythonAgentDir, p.pid), 'census', opts.timeoutMs ?? 60_000);
+        await writeFile(raw, JSON.stringify(reply.types ?? []) + '\n');
+        const types = (reply.types ?? []).map(([name, instances, bytes]) => ({ name, instances, bytes }));
+        table = { phase, pid: p.pid, source: 'python-gc', rawFile: path.relative(opts.runDir, raw), types, durationMs: performance.now() - start };
       }
       tables.push(table);
       await appendFile(path.join(opts.runDir, EVIDENCE_SUMMARY_FILE), JSON.stringify(table) + '\n');

@@ -39,11 +39,13 @@ export interface AgentReply {
   gc_collections: number[];
   /** Objects the collection found unreachable (collect only). */
   collected?: number;
+  /** census only: [type, live objects, bytes] after a full collection, largest first. */
+  types?: [string, number, number][];
   error?: string;
 }
 
 /** Send one command, read the one-line JSON reply; rejects with one line. */
-export function askAgent(socketPath: string, command: 'collect' | 'peek', timeoutMs: number, signal?: AbortSignal): Promise<AgentReply> {
+export function askAgent(socketPath: string, command: 'collect' | 'peek' | 'census', timeoutMs: number, signal?: AbortSignal): Promise<AgentReply> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const conn = net.createConnection({ path: socketPath });

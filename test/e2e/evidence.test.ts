@@ -13,6 +13,8 @@ import { EVIDENCE_SUMMARY_FILE, readEvidence, takeEvidence, topRetainerPath } fr
 import { fetchResult, finishedJob, startService } from '../support/job-api.js';
 import { nodeJobsCommand } from '../support/node-jobs.js';
 import { springJobsCommand, springJobsJar } from '../support/spring-jobs.js';
+import { fastapiJobsCommand, fastapiPython } from '../support/python-venv.js';
+import { PYTHON_AGENT_DIR } from '../../monitor/runtime/python-agent.js';
 import { TARGET_APP_MAIN } from '../../model/paths.js';
 import { shellQuote } from '../../run/shell-quote.js';
 import { freePort, tempDir } from './helpers.js';
@@ -22,7 +24,7 @@ const JOBS_PER_ROUND = Number(process.env.EVIDENCE_JOBS_PER_ROUND ?? 100);
 const WARMUP_JOBS = 500;
 
 /** Runs the service, takes evidence at baseline and after each round, returns the fitted growth. */
-async function growthOf(name: string, command: (port: number) => string, healthPath: string): Promise<{ growth: TypeGrowth[]; runDir: string }> {
+async function growthOf(name: string, command: (port: number) => string, healthPath: string, pythonAgentDir?: string): Promise<{ growth: TypeGrowth[]; runDir: string }> {
   const runDir = await tempDir(`evidence-${name}`);
   const port = await freePort();
   const service = await startService(command(port), port, healthPath, 120_000);
@@ -37,13 +39,15 @@ async function growthOf(name: string, command: (port: number) => string, healthP
         // Ten at a time, each fetched as the scenario fetches it (the fixed store drops it then).
         await Promise.all(Array.from({ length: 10 }, async () => fetchResult(service.url, await finishedJob(service.url))));
       }
-      const { tables, failures } = await takeEvidence(processes, `settle-${round}`, { runDir });
+      const { tables, failures } = await takeEvidence(processes, `settle-${round}`, { runDir, ...(pythonAgentDir ? { pythonAgentDir } : {}) });
       assert.deepEqual(failures, []);
       // Like the verdict, the baseline is left out of the fit: the first round fills caches and JIT code.
       if (round > 0) points.push({ round, cumulativeWork: round * JOBS_PER_ROUND, types: tables[0]!.types });
     }
     const lines = (await readFile(path.join(runDir, EVIDENCE_SUMMARY_FILE), 'utf8')).trim().split('\n');
     assert.equal(lines.length, ROUNDS + 1);
+    // The cost, for the record: wall time of each take (census included).
+    console.log(`${name}: evidence ms ${(await readEvidence(runDir)).map((t) => t.durationMs.toFixed(0)).join(' ')}`);
     return { growth: typeGrowth(points), runDir };
   } finally {
     await service.group.stop();
@@ -100,6 +104,28 @@ describe('evidence names what grows', { concurrency: false }, () => {
     const command = (p: number) =>
       `NODE_OPTIONS=--inspect=127.0.0.1:0 ${shellQuote([process.execPath, TARGET_APP_MAIN, '--mode', 'fixed', '--port', String(p), '--job-ms', '20', '--data-dir', dataDir])}`;
     const { growth } = await growthOf('reference-fixed', command, '/health');
+    console.log(whatGrowsText(growth, 'job', 5));
+    assert.deepEqual(growth.filter((g) => g.grows).map((g) => `${g.name} ${g.bytesPerUnit} B/job ${g.instancesPerUnit}/job`), []);
+  });
+
+  // The agent on, as heapgate starts a CPython target (pythonAgentEnv): its folder first on PYTHONPATH.
+  const fastapi = async (mode: 'leaky' | 'fixed') => {
+    const python = await fastapiPython();
+    const agentDir = await tempDir(`evidence-agent-${mode}`);
+    const command = (p: number) => `PYTHONPATH=${shellQuote([PYTHON_AGENT_DIR])} HEAPGATE_PY_AGENT_DIR=${shellQuote([agentDir])} ${fastapiJobsCommand(python, p, mode, { jobMs: 20 })}`;
+    return (await growthOf(`fastapi-${mode}`, command, '/health', agentDir)).growth;
+  };
+
+  it('CPython leaky: the PNG bytes, one per job', async () => {
+    const growth = await fastapi('leaky');
+    console.log(whatGrowsText(growth, 'job', 5));
+    const bytes = named(growth, 'bytes');
+    assert.ok(bytes?.grows && bytes.bytesPerUnit > 100 * 1024 && bytes.bytesPerUnit < 260 * 1024, JSON.stringify(growth.slice(0, 5)));
+    assert.ok(Math.abs(bytes.instancesPerUnit - 1) < 0.2, JSON.stringify(bytes));
+  });
+
+  it('CPython fixed: no type grows beyond the noise', async () => {
+    const growth = await fastapi('fixed');
     console.log(whatGrowsText(growth, 'job', 5));
     assert.deepEqual(growth.filter((g) => g.grows).map((g) => `${g.name} ${g.bytesPerUnit} B/job ${g.instancesPerUnit}/job`), []);
   });
