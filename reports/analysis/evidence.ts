@@ -51,11 +51,12 @@ export interface EvidenceNoise {
 // A quarter of the verdict's 32 KB floor: a census splits the heap into types, each far quieter
 // than the whole. Two instances: a few requests' objects can be live at any census.
 // The minimums: what a leak keeps per unit of work is whole objects, about one (or more) per
-// unit. A runtime warming up grows too, steadily enough to clear the noise, but by a fraction of
-// an instance per unit that flattens as the run goes on: seen in fixed services as V8's "(code)"
-// (+0.4 instance, ~100–300 B a job, wandering ±150 KB with no trend over 5,000 jobs) and the JVM's
-// java.lang.String (+0.4 a job, falling as the warm-up grows). 256 B is 1/16 of the verdict's limit.
-export const DEFAULT_EVIDENCE_NOISE: Readonly<EvidenceNoise> = Object.freeze({ bytes: 8 * 1024, instances: 2, minBytesPerUnit: 256, minInstancesPerUnit: 0.5 });
+// unit (1.00 ± 0.02 in every leaky fixture). A runtime warming up grows too, steadily enough to
+// clear the noise, but by a fraction of an instance per unit that flattens as the run goes on:
+// seen in fixed services as V8's "(code)" (+0.4–0.6 instance, 100–300 B a job in short runs,
+// wandering ±150 KB with no trend over 5,000 jobs) and the JVM's java.lang.String (+0.4–0.6 a
+// job, falling as the warm-up grows). 512 B is 1/8 of the verdict's default limit.
+export const DEFAULT_EVIDENCE_NOISE: Readonly<EvidenceNoise> = Object.freeze({ bytes: 8 * 1024, instances: 2, minBytesPerUnit: 512, minInstancesPerUnit: 0.8 });
 
 /**
  * Per-type growth per unit of work across `points` (the judged settles, baseline already left out
