@@ -83,7 +83,8 @@ export const PAGE_SCRIPT = String.raw`
         scale: name,
         label: AXIS_NAME[name],
         side: i === 0 ? 3 : 1,
-        size: 70,
+        size: 84,
+        labelGap: 4,
         grid: { show: i === 0 },
         values: function (u, vals) { return vals.map(FORMAT[name]); }
       });
