@@ -9,6 +9,7 @@
 //   6. built into 4 once with Go
 // 1 and 2 are the user's explicit choice: one that is not a k6 v2 is an error, never skipped.
 import { execa } from 'execa';
+import { randomBytes } from 'node:crypto';
 import { access, copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import path from 'node:path';
@@ -165,9 +166,13 @@ export async function buildK6(log: (line: string) => void): Promise<K6Binary> {
   return { path: dest, version, source: 'built' };
 }
 
-/** Puts `file` at `dest` whole: a copy beside it, then one rename (the last of two racing builds wins). */
+/**
+ * Puts `file` at `dest` whole: a copy beside it, then one rename (the last of two racing builds
+ * wins). The copy's name is unique per call, not per process: two builds in one process (and so
+ * one PID) once shared it, and the second rename found the file gone.
+ */
 async function installAtomically(file: string, dest: string): Promise<void> {
-  const partial = `${dest}.${process.pid}.partial`;
+  const partial = `${dest}.${process.pid}-${randomBytes(4).toString('hex')}.partial`;
   try {
     await mkdir(path.dirname(dest), { recursive: true });
     await copyFile(file, partial);
