@@ -23,9 +23,9 @@ import {
   type ChartData,
   type ReadingsSide,
 } from './html/charts.js';
-import { PHASE_NOTE, chartBox, escapeHtml, htmlTable, page, verdictTone } from './html/page.js';
+import { chartBox, escapeHtml, htmlTable, page, phaseNote, verdictTone } from './html/page.js';
 import { compareRows } from './markdown.js';
-import { budgetText, outcomeWord, readingMethod, sideNames, signalNames, signalOf, thresholdsText, type RunView } from './run-view.js';
+import { budgetText, outcomeWord, readingMethod, readingName, readingsHeading, sideNames, signalNames, signalOf, thresholdsText, type RunView } from './run-view.js';
 import { readingsTable, signalsTable } from './terminal.js';
 
 export interface CompareHtmlOptions {
@@ -107,7 +107,7 @@ const K6_NOTE = "Per round: k6's requests over the round's wall time, and its p9
 function timeSections(run: RunView, charts: TimeCharts, level: 'h2' | 'h3'): string {
   const section = (title: string, body: string) => `<${level}>${escapeHtml(title)}</${level}>${body}`;
   return [
-    charts.memory ? section('Memory over time', chartBox(charts.memory, PHASE_NOTE)) : '',
+    charts.memory ? section('Memory over time', chartBox(charts.memory, phaseNote(readingName(run.verdict) === 'post-GC'))) : '',
     charts.k6 ? section('k6 load', chartBox(charts.k6, K6_NOTE) + htmlTable(roundsTable(run), 'rounds')) : '',
     charts.counts ? section('Threads and file descriptors', chartBox(charts.counts)) : '',
     charts.disk ? section('Disk', chartBox(charts.disk)) : '',
@@ -119,7 +119,9 @@ const present = (charts: readonly (ChartData | null)[]): ChartData[] => charts.f
 export function renderRunHtml(view: RunView): string {
   const time = timeCharts(view, 'run-');
   const readings = view.verdict.signals.map((s, i) =>
-    readingsChart(`run-readings-${i}`, [{ name: null, signal: s, skipReadings: view.verdict.judge.skipReadings, color: COLORS.judged }]),
+    readingsChart(`run-readings-${i}`, [
+      { name: null, signal: s, skipReadings: view.verdict.judge.skipReadings, color: COLORS.judged, readingName: readingName(view.verdict) },
+    ]),
   );
   const title = `heapgate: ${view.meta.scenario}${view.meta.label ? ` (${view.meta.label})` : ''} — ${outcomeWord(view.verdict.outcome)}`;
   const body = [
@@ -129,7 +131,7 @@ export function renderRunHtml(view: RunView): string {
     '<h2>Signals</h2>',
     htmlTable(signalsTable(view), 'signals'),
     timeSections(view, { ...time, k6: null, counts: null, disk: null }, 'h2'),
-    '<h2>Post-GC readings</h2>',
+    `<h2>${escapeHtml(readingsHeading([view]))}</h2>`,
     readings.map((c) => chartBox(c)).join(''),
     htmlTable(readingsTable(view), 'readings'),
     timeSections(view, { ...time, memory: null }, 'h2'),
@@ -149,7 +151,7 @@ export function renderCompareHtml(before: RunView, after: RunView, opts: Compare
       `cmp-readings-${k}`,
       runs.flatMap((r, i): ReadingsSide[] => {
         const s = signalOf(r, name);
-        return s ? [{ name: names[i]!, signal: s, skipReadings: r.verdict.judge.skipReadings, color: COLORS.sides[i]! }] : [];
+        return s ? [{ name: names[i]!, signal: s, skipReadings: r.verdict.judge.skipReadings, color: COLORS.sides[i]!, readingName: readingName(r.verdict) }] : [];
       }),
     ),
   );
@@ -161,7 +163,7 @@ export function renderCompareHtml(before: RunView, after: RunView, opts: Compare
     `<div class="verdicts">${runs.map((r, i) => banner(r, names[i]!)).join('')}</div>`,
     '<h2>Before and after</h2>',
     htmlTable([['', ...names], ...rows.map((r) => [r.label, r.before, r.after])], 'compare'),
-    '<h2>Post-GC readings</h2>',
+    `<h2>${escapeHtml(readingsHeading(runs))}</h2>`,
     readings.map((c) => chartBox(c)).join(''),
     ...runs.map((r, i) => `<section class="side"><h2>${escapeHtml(names[i]!)}</h2>${timeSections(r, time[i]!, 'h3')}</section>`),
   ].join('\n');

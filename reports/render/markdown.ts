@@ -9,6 +9,8 @@ import {
   metricOverTime,
   outcomeWord,
   readingMethod,
+  readingName,
+  readingsHeading,
   readingRounds,
   retainedText,
   sideNames,
@@ -131,7 +133,7 @@ export function renderCompareMarkdown(before: RunView, after: RunView, opts: Com
   ];
   const postGcCharts = renderChartGroup(
     [before, after].map((r, i) => ({
-      title: `${names[i]}: post-GC reading per round, baseline first`,
+      title: `${names[i]}: ${readingName(r.verdict)} per round, baseline first`,
       values: r.verdict.readings.map((x) => x.value),
     })),
     { width: opts.width, height: CHART_HEIGHT, steps: true },
@@ -145,7 +147,7 @@ export function renderCompareMarkdown(before: RunView, after: RunView, opts: Com
     `- **${names[0]}**: ${before.verdict.reason}`,
     `- **${names[1]}**: ${after.verdict.reason}`,
     '',
-    '### Post-GC readings',
+    `### ${readingsHeading([before, after])}`,
     '',
     fence(postGcCharts),
     ...overTimeSections([before, after], names, opts.width),

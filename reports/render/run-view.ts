@@ -24,6 +24,11 @@ export function readingName(verdict: Pick<Verdict, 'heap'>): string {
   return !verdict.heap || verdict.heap.postGc ? 'post-GC' : 'no-GC reading';
 }
 
+/** A heading over the readings of one or more runs: "Post-GC readings" only when every run forced GC. */
+export function readingsHeading(views: readonly Pick<RunView, 'verdict'>[]): string {
+  return views.every((v) => readingName(v.verdict) === 'post-GC') ? 'Post-GC readings' : 'Readings at each settle (not all after a forced GC)';
+}
+
 /** How the readings were taken, in words: "post-GC, forced through jcmd (jvm)", or the remedy. */
 export function readingMethod(verdict: Pick<Verdict, 'heap'>): string {
   const heap = verdict.heap;

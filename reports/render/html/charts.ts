@@ -245,10 +245,12 @@ export interface ReadingsSide {
   signal: SignalVerdict;
   skipReadings: number;
   color: string;
+  /** What its readings are called (run-view's readingName): "post-GC" only after a forced GC. */
+  readingName: string;
 }
 
 /**
- * One signal's post-GC readings against cumulative work, with the fitted line and its range over
+ * One signal's settle readings (post-GC when a GC was forced) against cumulative work, with the fitted line and its range over
  * the judged span; a comparison draws both runs' on one chart.
  */
 export function readingsChart(id: string, sides: readonly ReadingsSide[]): ChartData {
@@ -261,7 +263,7 @@ export function readingsChart(id: string, sides: readonly ReadingsSide[]): Chart
     const readings = [...side.signal.readings].sort((a, b) => a.cumulativeWork - b.cumulativeWork);
     const xs = readings.map((r) => r.cumulativeWork);
     parts.push({ x: xs, y: readings.map((r) => r.value) });
-    labels.push({ label: `${prefix}${scale === 'ms' ? 'mean per stretch' : 'post-GC reading'}`, style: 'points', color: side.color });
+    labels.push({ label: `${prefix}${scale === 'ms' ? 'mean per stretch' : side.readingName}`, style: 'points', color: side.color });
     const judged = judgedReadings(side.signal, side.skipReadings);
     const lines = fitLines(side.signal, judged);
     if (!lines) continue;
@@ -278,7 +280,7 @@ export function readingsChart(id: string, sides: readonly ReadingsSide[]): Chart
   const { x, ys } = joinOnX(parts);
   return {
     id,
-    title: `${first.name}: ${scale === 'ms' ? 'time per stretch' : 'post-GC readings'} and the fitted line (± 2 SE)`,
+    title: `${first.name}: ${scale === 'ms' ? 'time per stretch' : `${sides[0]!.readingName}s`} and the fitted line (± 2 SE)`,
     xLabel: scale === 'ms' ? `position (${first.unit})` : `${pluralUnit(first.unit)} so far`,
     x,
     series: labels.map((l, i) => ({ ...l, scale, values: ys[i]! })),

@@ -59,7 +59,11 @@ export function chartBox(chart: ChartData, note = ''): string {
   ].join('');
 }
 
-export const PHASE_NOTE = 'Shaded: W warm-up (grey) · L load (orange) · C cool-down (blue) · B/S settle after a forced GC (green).';
+/** The memory chart's legend for its shading; a settle is only "after a forced GC" when one was. */
+export function phaseNote(postGc: boolean): string {
+  const settle = postGc ? 'settle after a forced GC' : 'settle, no GC could be forced';
+  return `Shaded: W warm-up (grey) · L load (orange) · C cool-down (blue) · B/S ${settle} (green).`;
+}
 
 const STYLE = `
 :root { color-scheme: light; --pass: #1f7a3a; --fail: #b3261e; --unsure: #9a6700; }
