@@ -25,7 +25,7 @@ import {
 } from './html/charts.js';
 import { chartBox, escapeHtml, htmlTable, page, phaseNote, verdictTone } from './html/page.js';
 import { compareRows } from './markdown.js';
-import { budgetText, outcomeWord, readingMethod, readingName, readingsHeading, sideNames, signalNames, signalOf, thresholdsText, type RunView } from './run-view.js';
+import { budgetText, outcomeWord, readingMethod, readingName, readingNoun, readingsHeading, sideNames, signalNames, signalOf, thresholdsText, type RunView } from './run-view.js';
 import { readingsTable, signalsTable } from './terminal.js';
 
 export interface CompareHtmlOptions {
@@ -120,7 +120,7 @@ export function renderRunHtml(view: RunView): string {
   const time = timeCharts(view, 'run-');
   const readings = view.verdict.signals.map((s, i) =>
     readingsChart(`run-readings-${i}`, [
-      { name: null, signal: s, skipReadings: view.verdict.judge.skipReadings, color: COLORS.judged, readingName: readingName(view.verdict) },
+      { name: null, signal: s, skipReadings: view.verdict.judge.skipReadings, color: COLORS.judged, readingName: readingNoun(view.verdict) },
     ]),
   );
   const title = `heapgate: ${view.meta.scenario}${view.meta.label ? ` (${view.meta.label})` : ''} — ${outcomeWord(view.verdict.outcome)}`;
@@ -151,7 +151,7 @@ export function renderCompareHtml(before: RunView, after: RunView, opts: Compare
       `cmp-readings-${k}`,
       runs.flatMap((r, i): ReadingsSide[] => {
         const s = signalOf(r, name);
-        return s ? [{ name: names[i]!, signal: s, skipReadings: r.verdict.judge.skipReadings, color: COLORS.sides[i]!, readingName: readingName(r.verdict) }] : [];
+        return s ? [{ name: names[i]!, signal: s, skipReadings: r.verdict.judge.skipReadings, color: COLORS.sides[i]!, readingName: readingNoun(r.verdict) }] : [];
       }),
     ),
   );

@@ -9,7 +9,7 @@ import {
   metricOverTime,
   outcomeWord,
   readingMethod,
-  readingName,
+  readingNoun,
   readingsHeading,
   readingRounds,
   retainedText,
@@ -133,7 +133,7 @@ export function renderCompareMarkdown(before: RunView, after: RunView, opts: Com
   ];
   const postGcCharts = renderChartGroup(
     [before, after].map((r, i) => ({
-      title: `${names[i]}: ${readingName(r.verdict)} per round, baseline first`,
+      title: `${names[i]}: ${readingNoun(r.verdict)} per round, baseline first`,
       values: r.verdict.readings.map((x) => x.value),
     })),
     { width: opts.width, height: CHART_HEIGHT, steps: true },

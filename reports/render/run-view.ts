@@ -24,6 +24,12 @@ export function readingName(verdict: Pick<Verdict, 'heap'>): string {
   return !verdict.heap || verdict.heap.postGc ? 'post-GC' : 'no-GC reading';
 }
 
+/** One reading as a noun, for legends and titles: "post-GC reading" or "no-GC reading". */
+export function readingNoun(verdict: Pick<Verdict, 'heap'>): string {
+  const name = readingName(verdict);
+  return name === 'post-GC' ? 'post-GC reading' : name;
+}
+
 /** A heading over the readings of one or more runs: "Post-GC readings" only when every run forced GC. */
 export function readingsHeading(views: readonly Pick<RunView, 'verdict'>[]): string {
   return views.every((v) => readingName(v.verdict) === 'post-GC') ? 'Post-GC readings' : 'Readings at each settle (not all after a forced GC)';

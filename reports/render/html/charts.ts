@@ -245,7 +245,7 @@ export interface ReadingsSide {
   signal: SignalVerdict;
   skipReadings: number;
   color: string;
-  /** What its readings are called (run-view's readingName): "post-GC" only after a forced GC. */
+  /** One reading as a noun (run-view's readingNoun): "post-GC reading" only after a forced GC. */
   readingName: string;
 }
 
