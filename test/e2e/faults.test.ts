@@ -107,9 +107,13 @@ async function misbehavingService(dir: string, how: 'exit0' | 'oom'): Promise<{ 
 }
 
 describe('fault suite: every end leaves a complete run folder and no process', () => {
-  it('SIGINT at seeded random moments', async () => {
-    const random = mulberry32(20261123);
-    for (let trial = 0; trial < 4; trial++) {
+  // Four trials in `make test`; HEAPGATE_FAULT_TRIALS and HEAPGATE_FAULT_SEED give more, or others.
+  const trials = Number(process.env.HEAPGATE_FAULT_TRIALS ?? 4);
+  const seed = Number(process.env.HEAPGATE_FAULT_SEED ?? 20261123);
+  it(`SIGINT at seeded random moments (${trials} trials, seed ${seed})`, async () => {
+    const random = mulberry32(seed);
+    const ends: string[] = [];
+    for (let trial = 0; trial < trials; trial++) {
       const out = path.join(await tempDir('fault-sigint'), 'run');
       const run = smoke(out);
       // Anywhere from start-up to the last settle: a smoke run of 2 rounds lasts about 10 s.
@@ -127,7 +131,9 @@ describe('fault suite: every end leaves a complete run folder and no process', (
         assert.equal(verdict.outcome, 'interrupted');
       }
       await assertNothingLeft(out, meta);
+      ends.push(`${delayMs} ms → ${meta.outcome}, exit ${r.exitCode}`);
     }
+    console.log(`SIGINT trials: ${ends.join(' · ')}`);
   });
 
   it('two SIGINTs 15 ms apart', async () => {

@@ -28,6 +28,9 @@ async function judge(name: string, command: (port: number) => string, extra: str
     timeoutMs: 240_000,
   });
   const verdict = await readVerdict(out);
+  // The figures of the verdict table (retained per iteration and its range), in the test log.
+  const range = verdict.retainedPerUnitRange?.map((x) => Math.round(x)).join(' … ') ?? 'none';
+  console.log(`${name}: ${verdict.outcome} · ${verdict.heap?.method} · ${Math.round(verdict.retainedPerUnit ?? NaN)} B/iter (${range}) · readings ${verdict.readings.map((x) => (x.value / 2 ** 20).toFixed(1)).join(' → ')} MiB`);
   // Every round's load happened as written: a verdict on failed requests would prove nothing.
   for (const round of (await readMeta(out)).rounds) assert.equal(round.checksRate, 1, `${name} round ${round.round}`);
   return { out, exitCode: r.exitCode ?? -1, verdict, stderr: String(r.stderr) };
