@@ -14,14 +14,16 @@
 // every run, the runs that pass included, to save the few settles before the first rise.
 //
 // Cost (re-measured with this wiring; the README has the table): a JVM histogram is one jcmd
-// attach, ~0.3–0.5 s, and no rise in the target's RSS. A V8 heap snapshot is ~0.3–1 s for a
-// 10–20 MB heap and raises the target's RSS by about 2–3× its heap while V8 writes it; for a
-// 330 MB heap of 8 M small objects it took 40 s, a 664 MB file and RSS 0.4 → 7.5 GB (Node 20). So
-// none is taken of a heap over maxSnapshotHeapBytes: a target under a memory limit would be
-// killed by its own snapshot. A CPython census walks gc.get_objects(): ~0.1–0.3 s for a small
-// service. The rise is measured per census (the process's VmHWM, reset before and after, less its
-// RSS before), and the census runs in its own phase, so neither the readings nor the run's peak RSS
-// include it.
+// attach, 0.2–0.5 s, and ~1 MB on the target's RSS (jcmd is its own short-lived JVM). A V8 heap
+// snapshot of the reference target (10 MB of objects) takes 0.3–1.8 s and raises its RSS by up to
+// 45 MB while V8 writes it; of 93 MB of objects (2 M small ones) 7.5 s, a 137 MB file and +1.1 GB
+// RSS the first time; of 330 MB of objects (8 M) 40 s, a 664 MB file and RSS 0.4 → 7.5 GB (Node
+// 20). So none is taken of a heap over maxSnapshotHeapBytes (its objects, without external
+// buffers): a target under a memory limit would be killed by its own snapshot. A CPython census is
+// 0.1–0.3 s for a small service, counted in a forked copy (sitecustomize.py) so it adds nothing to
+// the RSS CPython is judged on. The rise is measured per census (the process's VmHWM, reset before
+// and after, less its RSS before), and the census runs in its own phase, so neither the readings
+// nor the run's peak RSS include it.
 import { appendFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
