@@ -49,6 +49,8 @@ export interface EvidenceOptions {
   heapBytes?: number | null;
   /** Default 256 MB. */
   maxSnapshotHeapBytes?: number;
+  /** Under a memory limit: what is left of it, bytes. A snapshot that could use more is not taken. */
+  headroomBytes?: number | null;
   /** The run's python agent folder (pythonAgentEnv), where a CPython target's socket is. */
   pythonAgentDir?: string;
   /** Longest wait for one CPython census, ms (default 60 s). */
@@ -56,6 +58,12 @@ export interface EvidenceOptions {
 }
 
 export const DEFAULT_MAX_SNAPSHOT_HEAP_BYTES = 256 * 1024 * 1024;
+
+/**
+ * What a snapshot may add to the target's RSS, for a heap of `heapBytes` objects: the worst seen,
+ * 12× (93 MB of objects, +1.1 GB the first time), and no less than 16 MB besides (10 MB: +45 MB).
+ */
+export const snapshotRiseBytes = (heapBytes: number) => 12 * heapBytes + 16 * 1024 * 1024;
 
 /** One process's census, written to `dir`: the source it came from, its raw file and its types. */
 async function census(p: RuntimeProcess, phase: string, dir: string, opts: EvidenceOptions): Promise<Pick<EvidenceTable, 'source' | 'rawFile' | 'types'>> {
@@ -69,6 +77,9 @@ async function census(p: RuntimeProcess, phase: string, dir: string, opts: Evide
     const cap = opts.maxSnapshotHeapBytes ?? DEFAULT_MAX_SNAPSHOT_HEAP_BYTES;
     if (opts.heapBytes != null && opts.heapBytes > cap) {
       throw new Error(`heap ${Math.round(opts.heapBytes / 2 ** 20)} MB is over the ${Math.round(cap / 2 ** 20)} MB a heap snapshot is taken of (it can cost the target many times its heap)`);
+    }
+    if (opts.headroomBytes != null && opts.heapBytes != null && snapshotRiseBytes(opts.heapBytes) > opts.headroomBytes) {
+      throw new Error(`a heap snapshot of ${Math.round(opts.heapBytes / 2 ** 20)} MB of objects can take ${Math.round(snapshotRiseBytes(opts.heapBytes) / 2 ** 20)} MB; ${Math.round(opts.headroomBytes / 2 ** 20)} MB of the memory limit is left`);
     }
     const raw = path.join(dir, `${phase}-${p.pid}.heapsnapshot`);
     await takeHeapSnapshot(p.pid, raw);

@@ -12,7 +12,7 @@ import { EXIT, HeapgateError } from '../model/errors.js';
 import { megabytes } from '../model/oom.js';
 import { runFiles, type RunFiles } from '../model/paths.js';
 import { settledWindow } from '../model/settle.js';
-import { RUNTIME_HEAP_COLUMN, type EvidenceMode, type JudgeOptions, type RunMeta, type Sample, type SettleRecord, type Verdict } from '../model/types.js';
+import { CGROUP_COLUMNS, RUNTIME_HEAP_COLUMN, type EvidenceMode, type JudgeOptions, type RunMeta, type Sample, type SettleRecord, type Verdict } from '../model/types.js';
 import { Sampler } from '../monitor/sampler.js';
 import { CgroupSource } from '../monitor/sources/cgroup-source.js';
 import { analyse } from '../reports/analysis/analyse.js';
@@ -384,9 +384,13 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, spec, watch,
       if (collector.processes.length === 0 || !wantEvidence(meta.evidenceMode ?? 'leaks', readingsSoFar, evidenceStarted)) return;
       evidenceStarted = true;
       sampler.setPhase(phase.replace(/^settle-/, 'evidence-'));
+      // Under a memory limit, what is left of it: a heap snapshot must not be what kills the target.
+      const latest = sampler.latest();
+      const used = latest ? (latest.values[CGROUP_COLUMNS.current] ?? latest.values['proc_rss_bytes'] ?? null) : null;
       const taken = await takeEvidence(collector.processes, phase, {
         runDir: files.dir,
         heapBytes,
+        headroomBytes: target.cgroup && used != null ? target.cgroup.limitBytes - used : null,
         ...(spec.pythonAgentDir ? { pythonAgentDir: spec.pythonAgentDir } : {}),
       });
       record.evidence = taken.cost;
