@@ -1,6 +1,7 @@
-// `--evidence always|leaks|off` for `run`: when a census of what holds memory is taken at a
-// settle (run/evidence.ts). Default 'leaks': a JVM histogram is cheap, but a heap snapshot can cost
-// the target many times its heap, so it is taken only while readings point to growth.
+// `--evidence always|leaks|off` for `run` and `loadtest`: when a census of what holds memory is
+// taken at a settle (run/evidence.ts). Default 'leaks': a JVM histogram is cheap, but a heap
+// snapshot can cost the target many times its heap, so it is taken only once readings rise from
+// the baseline (and at every settle after).
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { EvidenceMode } from '../run/evidence.js';
 
@@ -14,14 +15,19 @@ function evidenceArg(value: string): EvidenceMode {
 export function addEvidenceOptions(cmd: Command): Command {
   return cmd
     .addOption(
-      new Option('--evidence <when>', 'take a census of live types (class histogram, heap snapshot) at settles: always, leaks (while readings rise), off')
+      new Option('--evidence <when>', 'census of live types (class histogram, heap snapshot, CPython census) after each settle: always, leaks (from the first reading above the baseline on), off')
         .default('leaks')
         .argParser(evidenceArg),
     )
     .addOption(new Option('--no-evidence', 'the same as --evidence off'));
 }
 
+export interface EvidenceFlags {
+  /** false: --no-evidence. */
+  evidence?: EvidenceMode | false;
+}
+
 /** The mode from the parsed flags: --no-evidence makes commander store false. */
-export function evidenceMode(o: { evidence?: EvidenceMode | false }): EvidenceMode {
+export function evidenceMode(o: EvidenceFlags): EvidenceMode {
   return o.evidence === false ? 'off' : (o.evidence ?? 'leaks');
 }

@@ -2,6 +2,7 @@
 // call these once a run is judged (run, loadtest) or two are compared (compare).
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { runFiles } from '../model/paths.js';
 import { analyse } from '../reports/analysis/analyse.js';
 import { renderCompareHtml, renderRunHtml, type CompareHtmlOptions } from '../reports/render/html.js';
 import type { RunView } from '../reports/render/run-view.js';
@@ -9,7 +10,7 @@ import { loadRun, loadVerdict } from '../reports/run-dir.js';
 
 /** report.html of a run folder. */
 export function runHtmlPath(runDir: string): string {
-  return path.join(runDir, 'report.html');
+  return runFiles(runDir).html;
 }
 
 /**

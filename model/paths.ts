@@ -43,6 +43,9 @@ export function scenarioBundle(name: string): string {
   return path.join(SCENARIOS_DIST, `${name}.js`);
 }
 
+export const EVIDENCE_DIR = 'evidence';
+export const EVIDENCE_SUMMARY_FILE = 'evidence.jsonl';
+
 const k6Step = (step: number | string) => (typeof step === 'number' ? `round-${step}` : step);
 
 /** The files of one run folder. */
@@ -53,6 +56,11 @@ export function runFiles(dir: string) {
     samples: path.join(dir, 'samples.csv'),
     verdict: path.join(dir, 'verdict.json'),
     report: path.join(dir, 'report.md'),
+    html: path.join(dir, 'report.html'),
+    /** Each census's raw form (class histogram, .heapsnapshot, CPython census), run/evidence.ts. */
+    evidenceDir: path.join(dir, EVIDENCE_DIR),
+    /** One line per census: its types, for the per-type fit. */
+    evidence: path.join(dir, EVIDENCE_SUMMARY_FILE),
     targetLog: path.join(dir, 'target.log'),
     k6Dir: path.join(dir, 'k6'),
     /** k6's summary and output of round N, or of a named step such as 'warmup'. */

@@ -4,9 +4,11 @@
 
 /**
  * Phases the run protocol moves through; every CSV row carries the phase it was taken in.
- *   startup → warmup → settle-baseline → (load-N → cooldown-N → settle-N) × rounds → done
+ *   startup → warmup → settle-baseline → (load-N → cooldown-N → settle-N [→ evidence-N]) × rounds → done
  * A `settle-*` phase ends only once memory stopped moving after a forced GC (or its time
- * limit ran out), so its last rows are the post-GC reading of that round.
+ * limit ran out), so its last rows are the post-GC reading of that round. An `evidence-*` phase
+ * follows a settle when a census of live types is taken (run/evidence.ts): its rows are apart so
+ * that what the census itself costs the target is neither a reading nor the run's peak.
  * `monitor` is the phase of a standalone `heapgate monitor` with no protocol around it.
  */
 export type Phase =
@@ -16,6 +18,8 @@ export type Phase =
   | `load-${number}`
   | `cooldown-${number}`
   | `settle-${number}`
+  | 'evidence-baseline'
+  | `evidence-${number}`
   | 'done'
   | 'monitor';
 
@@ -153,6 +157,23 @@ export interface SettleRecord {
   /** True when the readings stopped moving before the time limit. */
   stable: boolean;
   durationS: number;
+  /** The census of live types taken after it (run/evidence.ts); absent when none was. */
+  evidence?: SettleEvidence;
+}
+
+/** What taking the evidence at one settle cost, and what could not be taken. */
+export interface SettleEvidence {
+  /** Wall time of every census of the settle together (take, write, summarise), ms. */
+  durationMs: number;
+  /**
+   * The most a census raised a process's RSS above what it was before (its VmHWM during the take,
+   * less its RSS before), bytes; null when /proc could not say.
+   */
+  rssRiseBytes: number | null;
+  /** The sources taken: class-histogram, heap-snapshot, python-gc. */
+  sources: string[];
+  /** One line per process that could not give it. */
+  failures: string[];
 }
 
 export interface SamplerStats {
@@ -280,6 +301,8 @@ export interface RunMeta {
   memoryLimit?: MemoryLimitRecord | null;
   rounds: RoundRecord[];
   settles: SettleRecord[];
+  /** When a census of live types was taken at settles (--evidence); absent in older runs. */
+  evidenceMode?: EvidenceMode;
   sampler: SamplerStats | null;
   exit: TargetExit | null;
   outcome: RunOutcome | null;
@@ -393,4 +416,48 @@ export interface Verdict extends PrimaryFit {
   heap: HeapReadings | null;
   judge: JudgeOptions;
   crash: TargetExit | null;
+  /** What grows per unit of work, from the censuses of live types at settles; absent or null when none was taken. */
+  evidence?: EvidenceSummary | null;
+}
+
+/** --evidence: at every settle, only while a run's readings rise, or never. */
+export type EvidenceMode = 'always' | 'leaks' | 'off';
+
+/** One type's live bytes and instances fitted against the work, as the verdict is (reports/analysis/evidence.ts). */
+export interface TypeGrowth {
+  name: string;
+  /** Bytes kept per unit of work, with the fit's ±2 standard-error range. */
+  bytesPerUnit: number;
+  bytesPerUnitRange: [number, number];
+  instancesPerUnit: number;
+  instancesPerUnitRange: [number, number];
+  /** Live bytes and instances at the last judged settle. */
+  lastBytes: number;
+  lastInstances: number;
+  /**
+   * True when the bytes or the instances range is wholly above zero and past the least growth that
+   * counts: growth beyond this census's noise.
+   */
+  grows: boolean;
+}
+
+/** verdict.json's account of the evidence: what grows per unit of work, and what it cost to know. */
+export interface EvidenceSummary {
+  mode: EvidenceMode;
+  /** class-histogram (JVM), heap-snapshot (Node), python-gc (CPython): the censuses the fit is on. */
+  sources: string[];
+  /** The settles fitted (judged ones with a census), in order. */
+  phases: string[];
+  unit: string;
+  /** The types that grow, largest bytes per unit first, then the largest others: at most 10. */
+  top: TypeGrowth[];
+  /** For a Node target: the path from the GC roots to the newest instance of the top growing type. */
+  retainer: { type: string; path: string[] } | null;
+  /** Why nothing could be said (too few settles with a census), or null. */
+  note: string | null;
+  /** Whether the raw files (class histograms, heap snapshots, censuses) are still in evidence/. */
+  rawKept: boolean;
+  /** Every census of the run: how many settles, their total and longest wall time, the largest RSS rise. */
+  cost: { settles: number; totalMs: number; maxMs: number; maxRssRiseBytes: number | null };
+  failures: string[];
 }

@@ -148,6 +148,20 @@ const VERDICT = shape({
   signals: listOf(shape({ name: str, outcome: oneOf(SIGNAL_OUTCOMES), reason: str, metric: str, unit: str })),
   // A verdict.json written before budgets existed has none (reports/gate.ts reads that as no budget).
   budget: optional(orNull(shape({ limitBytes: num, peakRssBytes: orNull(num), ok: bool }))),
+  // Written only by runs that took a census of live types; what the renderers read of it.
+  evidence: optional(
+    orNull(
+      shape({
+        unit: str,
+        note: orNull(str),
+        top: listOf(shape({ name: str, bytesPerUnit: num, instancesPerUnit: num, lastBytes: num, lastInstances: num, grows: bool })),
+        retainer: orNull(shape({ type: str, path: listOf(str) })),
+        sources: listOf(str),
+        failures: listOf(str),
+        cost: shape({ settles: num, totalMs: num, maxMs: num, maxRssRiseBytes: orNull(num) }),
+      }),
+    ),
+  ),
 });
 
 /** JSON `text` of `file` checked against `check`, or BAD_INPUT in one line naming the file. */

@@ -25,8 +25,10 @@ export interface HeapCollector {
   /**
    * Force a full GC: through the readers, returning the summed live heap after it; through the
    * GC URL, returning null (the next row's metric is the reading). False when nothing answered.
+   * `objectHeapBytes`: the part of it that is a V8 heap's objects (no external buffers), what a heap
+   * snapshot's cost grows with; null when a reader does not say.
    */
-  collect(signal: AbortSignal): Promise<{ heapBytes: number | null } | false>;
+  collect(signal: AbortSignal): Promise<{ heapBytes: number | null; objectHeapBytes?: number | null } | false>;
   close(): Promise<void>;
 }
 
@@ -77,10 +79,14 @@ export async function openHeapCollector(target: CollectorTarget, opts: { pythonA
   };
 }
 
-async function collectAll(readers: readonly RuntimeReader[], signal: AbortSignal): Promise<{ heapBytes: number } | false> {
+async function collectAll(readers: readonly RuntimeReader[], signal: AbortSignal): Promise<{ heapBytes: number; objectHeapBytes: number | null } | false> {
   try {
     const readings = await Promise.all(readers.map((r) => r.collect(signal)));
-    return { heapBytes: readings.reduce((sum, r) => sum + r.heapBytes, 0) };
+    const used = readings.map((r) => r.extra.heap_used_bytes);
+    return {
+      heapBytes: readings.reduce((sum, r) => sum + r.heapBytes, 0),
+      objectHeapBytes: used.every((u) => u !== undefined) ? used.reduce((a, u) => a + u!, 0) : null,
+    };
   } catch {
     return false; // a target dying mid-collection is reported by the launcher, not here
   }

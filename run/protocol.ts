@@ -1,6 +1,6 @@
 // The run protocol, one run folder per call:
 //   start target → wait ready → sample → warm up → GC until still (baseline)
-//   → rounds of (k6 load → cool-down → GC until still) → stop everything → judge.
+//   → rounds of (k6 load → cool-down → GC until still [→ census of live types]) → stop everything → judge.
 // The verdict rests on the post-GC readings across rounds, normalised by k6's completed
 // iterations (see reports/analysis/judge.ts); this module only takes the readings honestly.
 import { existsSync, writeFileSync } from 'node:fs';
@@ -12,12 +12,13 @@ import { EXIT, HeapgateError } from '../model/errors.js';
 import { megabytes } from '../model/oom.js';
 import { runFiles, type RunFiles } from '../model/paths.js';
 import { settledWindow } from '../model/settle.js';
-import { RUNTIME_HEAP_COLUMN, type JudgeOptions, type RunMeta, type Sample, type SettleRecord, type Verdict } from '../model/types.js';
+import { CGROUP_COLUMNS, RUNTIME_HEAP_COLUMN, type EvidenceMode, type JudgeOptions, type RunMeta, type Sample, type SettleRecord, type Verdict } from '../model/types.js';
 import { Sampler } from '../monitor/sampler.js';
 import { CgroupSource } from '../monitor/sources/cgroup-source.js';
 import { analyse } from '../reports/analysis/analyse.js';
 import { chooseMetric, metricValue } from '../reports/analysis/metric.js';
 import { loadRun, writeVerdict } from '../reports/run-dir.js';
+import { dropSnapshots, judgeEvidence, takeEvidence, wantEvidence } from './evidence.js';
 import { describeHeapReadings, openHeapCollector } from './heap-collector.js';
 import { ensureK6, type K6Binary } from './k6-binary.js';
 import { K6_EXIT_NAMES, runK6 } from './k6-round.js';
@@ -64,6 +65,8 @@ export interface RunPlan {
   pythonAgent?: boolean;
   /** Replace the run that `outDir` already holds (heapgate's own files in it) instead of refusing. */
   force?: boolean;
+  /** When to take a census of live types after a settle's reading (run/evidence.ts); default 'leaks'. */
+  evidence?: EvidenceMode;
 }
 
 export interface RunContext {
@@ -108,7 +111,18 @@ function nextSample(sampler: Sampler, signal: AbortSignal, notBeforeS = 0): Prom
 
 /** The files of a run folder that heapgate writes; --force removes these and nothing else. */
 function ownFiles(files: RunFiles): string[] {
-  return [files.meta, files.samples, files.verdict, files.report, files.targetLog, files.k6Dir, path.join(files.dir, 'target-data')];
+  return [
+    files.meta,
+    files.samples,
+    files.verdict,
+    files.report,
+    files.html,
+    files.targetLog,
+    files.k6Dir,
+    files.evidenceDir,
+    files.evidence,
+    path.join(files.dir, 'target-data'),
+  ];
 }
 
 /**
@@ -169,6 +183,7 @@ function initialMeta(plan: RunPlan, k6: K6Binary, watch: RunMeta['watch']): RunM
     budgetRssBytes: plan.budgetRssBytes !== undefined ? plan.budgetRssBytes : plan.load.budgetRssBytes,
     rounds: [],
     settles: [],
+    evidenceMode: plan.evidence ?? 'leaks',
     sampler: null,
     exit: null,
     outcome: null,
@@ -321,6 +336,9 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, spec, watch,
     await sampler.start();
     for (const w of sampler.warnings) ctx.log(`warning: ${w}`);
     const metric = chooseMetric(sampler.columns, plan.judge?.metric ?? null).metric;
+    // Each settle's reading so far (baseline first), for when to take evidence; whether one was taken.
+    const readingsSoFar: number[] = [];
+    let evidenceStarted = false;
 
     const settle = async (phase: string): Promise<void> => {
       sampler.setPhase(phase);
@@ -328,6 +346,8 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, spec, watch,
       const rule = { window: meta.protocol.settleWindow, toleranceBytes: meta.protocol.settleToleranceBytes, toleranceRatio: meta.protocol.settleToleranceRatio };
       const record: SettleRecord = { phase, method: collector.info.method, gcRequests: 0, stable: false, durationS: 0 };
       const values: number[] = [];
+      // The heap a census would be taken of: a Node snapshot's cost grows with its objects, not its buffers.
+      let heapBytes: number | null = null;
       // Readings through Prometheus come once per scrape: the window needs that many scrapes at least.
       const limitMs = Math.max(meta.protocol.settleTimeoutS * 1000, promql ? (rule.window + 1) * promql.scrapeIntervalMs : 0);
       // Force a full GC before every reading: the reading is then the live set, not garbage.
@@ -341,6 +361,7 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, spec, watch,
           record.gcRequests++;
           // A reader's own heap figure rides on the row that starts next; a GC URL's reading is that row's metric.
           if (collected.heapBytes !== null) from = sampler.annotate({ [RUNTIME_HEAP_COLUMN]: collected.heapBytes });
+          heapBytes = collected.objectHeapBytes ?? collected.heapBytes;
           // A PromQL reading is post-GC only from the next scrape on.
           if (promql && metric === PROMQL_COLUMN) from = Math.max(from, sampler.elapsedS() + promql.scrapeIntervalMs / 1000);
         }
@@ -354,6 +375,29 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, spec, watch,
       record.durationS = (Date.now() - started) / 1000;
       meta.settles.push(record);
       ctx.log(`${plan.label ?? plan.scenario}: ${phase} ${record.stable ? 'still' : 'NOT still'} after ${record.durationS.toFixed(1)} s, ${record.gcRequests} GC (${record.method})`);
+      if (values.length > 0) readingsSoFar.push(settledWindow(values, rule).median);
+      await evidence(phase, record, heapBytes);
+    };
+
+    // After the reading, in a phase of its own: the census's cost to the target is no reading and no peak.
+    const evidence = async (phase: string, record: SettleRecord, heapBytes: number | null): Promise<void> => {
+      if (collector.processes.length === 0 || !wantEvidence(meta.evidenceMode ?? 'leaks', readingsSoFar, evidenceStarted)) return;
+      evidenceStarted = true;
+      sampler.setPhase(phase.replace(/^settle-/, 'evidence-'));
+      // Under a memory limit, what is left of it: a heap snapshot must not be what kills the target.
+      const latest = sampler.latest();
+      const used = latest ? (latest.values[CGROUP_COLUMNS.current] ?? latest.values['proc_rss_bytes'] ?? null) : null;
+      const taken = await takeEvidence(collector.processes, phase, {
+        runDir: files.dir,
+        heapBytes,
+        headroomBytes: target.cgroup && used != null ? target.cgroup.limitBytes - used : null,
+        ...(spec.pythonAgentDir ? { pythonAgentDir: spec.pythonAgentDir } : {}),
+      });
+      record.evidence = taken.cost;
+      const rise = taken.cost.rssRiseBytes === null ? '' : `, target RSS +${megabytes(taken.cost.rssRiseBytes)}`;
+      ctx.log(`${plan.label ?? plan.scenario}: ${phase} evidence (${taken.cost.sources.join(', ') || 'none'}) in ${(taken.cost.durationMs / 1000).toFixed(1)} s${rise}`);
+      for (const f of taken.failures) ctx.log(`warning: no evidence from ${f}`);
+      step.throwIfAborted();
     };
 
     // Every k6 run is the archive as it is: its options (VUs, duration) were fixed when it was made.
@@ -440,10 +484,27 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, spec, watch,
     () => [], // a samples.csv cut short by a full disk: the verdict says what is missing
   );
   const verdict = analyse(samples, meta, plan.judge);
+  verdict.evidence = await evidenceOf(files.dir, verdict, meta, ctx.log);
   await writeVerdict(files.dir, verdict).catch((e: unknown) => {
     failure ??= outputError(files.dir, e);
   });
   // The run folder is complete either way; a failure still ends the command with its own code.
   if (failure) throw failure;
   return { meta, verdict, samples, files };
+}
+
+/**
+ * What grows, from the run's censuses (run/evidence.ts). Under 'leaks', a run not judged to leak
+ * keeps the summary and drops its heap snapshots. Never rejects: evidence that cannot be read is a
+ * warning, and the verdict stands without it.
+ */
+async function evidenceOf(dir: string, verdict: Verdict, meta: RunMeta, log: Log): Promise<Verdict['evidence']> {
+  try {
+    const summary = await judgeEvidence(dir, verdict, meta);
+    if (summary?.mode === 'leaks' && verdict.outcome !== 'leaks' && (await dropSnapshots(dir))) summary.rawKept = false;
+    return summary;
+  } catch (e) {
+    log(`warning: the evidence could not be read: ${e instanceof Error ? e.message : String(e)}`);
+    return null;
+  }
 }

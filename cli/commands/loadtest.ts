@@ -17,6 +17,7 @@ import { SCENARIOS, scenarioLoad } from '../../run/scenarios.js';
 import { runInterrupts } from '../interrupt.js';
 import { emitJson, say, terminalWidth, timestamp } from '../io.js';
 import { wholeNumber } from '../parse.js';
+import { addEvidenceOptions, evidenceMode, type EvidenceFlags } from '../evidence-flags.js';
 import { addJudgeOptions, checkScenario, judgeFromFlags } from './run.js';
 
 type Pair = { scenario: string; leaky: RunResult; fixed: RunResult };
@@ -50,8 +51,8 @@ export function loadtestCommand(): Command {
     .option('--scenario <name...>', `scenarios to run, or "all" (default: ${DEFAULT_SCENARIOS.join(', ')})`, DEFAULT_SCENARIOS)
     .option('--rounds <n>', 'load rounds per variant', wholeNumber(2, 1000))
     .option('--out <dir>', 'results folder (default ./heapgate-results/<time>)');
-  return addJudgeOptions(cmd).action(
-    async (o: { profile: string; scenario: string[]; rounds?: number; out?: string; metric?: string; leakThreshold?: number; minGrowth?: number }) => {
+  return addJudgeOptions(addEvidenceOptions(cmd)).action(
+    async (o: { profile: string; scenario: string[]; rounds?: number; out?: string; metric?: string; leakThreshold?: number; minGrowth?: number } & EvidenceFlags) => {
       const profile = profileNamed(o.profile);
       const outDir = path.resolve(o.out ?? path.join(RESULTS_DIR, timestamp()));
       const interrupts = runInterrupts();
@@ -75,6 +76,7 @@ export function loadtestCommand(): Command {
               target: referenceTarget({ mode, args: load.targetArgs, watch: load.watch }),
               k6Env: {},
               judge: judgeFromFlags(o),
+              evidence: evidenceMode(o),
               ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
             },
             { signal: interrupts.signal, onMeasured: interrupts.onMeasured, log: (l) => say(`  ${scenario} ${l}`) },

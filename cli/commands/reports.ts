@@ -10,12 +10,17 @@ import { exitCodeForVerdict } from '../../reports/gate.js';
 import { renderCompareMarkdown, renderCompareTerminal } from '../../reports/render/markdown.js';
 import { renderRunSummary } from '../../reports/render/terminal.js';
 import { hasSamples, loadRun, loadVerdict, writeVerdict } from '../../reports/run-dir.js';
+import { judgeEvidence } from '../../run/evidence.js';
 import { emitJson, say, terminalWidth } from '../io.js';
 import { addJudgeOptions, judgeFromFlags } from './run.js';
 
+/** A run judged afresh from its folder, with what its censuses say grows (run/evidence.ts). */
 async function runView(dir: string, judge = {}) {
-  const run = await loadRun(path.resolve(dir));
-  return { ...run, verdict: analyse(run.samples, run.meta, judge) };
+  const runDir = path.resolve(dir);
+  const run = await loadRun(runDir);
+  const verdict = analyse(run.samples, run.meta, judge);
+  verdict.evidence = await judgeEvidence(runDir, verdict, run.meta);
+  return { ...run, verdict };
 }
 
 export function analyseCommand(): Command {

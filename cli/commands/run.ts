@@ -22,6 +22,7 @@ import { configRuns } from '../config.js';
 import { runInterrupts } from '../interrupt.js';
 import { addRemoteOptions } from '../remote-flags.js';
 import { addMemoryLimitOptions, memoryLimitPlan, type MemoryLimitFlags } from '../memory-flags.js';
+import { addEvidenceOptions, evidenceMode, type EvidenceFlags } from '../evidence-flags.js';
 import { emitJson, say, terminalWidth, timestamp } from '../io.js';
 import { byteSize, collectWatch, keyValue, metricExpression, wholeNumber } from '../parse.js';
 
@@ -49,7 +50,7 @@ export function judgeFromFlags(o: { metric?: string; leakThreshold?: number; min
   return j;
 }
 
-interface RunFlags extends WorkFlags, MemoryLimitFlags, RemoteFlags {
+interface RunFlags extends WorkFlags, MemoryLimitFlags, RemoteFlags, EvidenceFlags {
   bundle?: boolean;
   mode?: 'leaky' | 'fixed';
   start?: string;
@@ -160,7 +161,7 @@ export function runCommand(): Command {
     .option('--keep-target-data', "keep the reference target's uploads and log after the run")
     .option('--python-agent', "put heapgate's agent on a CPython service's PYTHONPATH so it can force gc.collect() (else CPython is judged on RSS)")
     .option('--target-arg <arg>', 'extra flag for the reference target, repeatable, e.g. --target-arg=--defects=base64', (v: string, prev: string[]) => [...prev, v], []);
-  return addJudgeOptions(addRemoteOptions(addMemoryLimitOptions(cmd))).action(async (scenario: string | undefined, o: RunFlags, self: Command) => {
+  return addJudgeOptions(addEvidenceOptions(addRemoteOptions(addMemoryLimitOptions(cmd)))).action(async (scenario: string | undefined, o: RunFlags, self: Command) => {
     const interrupts = runInterrupts();
     const fromConfig = configRuns(scenario, self);
     if (!fromConfig) {
@@ -212,6 +213,7 @@ async function runScenario(scenario: string, o: RunFlags, interrupts: ReturnType
     judge: judgeFromFlags(o),
     ...(o.force ? { force: true } : {}),
     ...(o.pythonAgent ? { pythonAgent: true } : {}),
+    evidence: evidenceMode(o),
     ...(o.budgetRss !== undefined ? { budgetRssBytes: o.budgetRss } : {}),
     ...memoryLimitPlan(o),
     ...remotePlan(o),

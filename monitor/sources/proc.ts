@@ -5,7 +5,7 @@
 // We therefore read the whole tree below the root pid and sum it.
 //
 // Only Linux has /proc; elsewhere every reading is null (the root "does not exist").
-import { readFile, readdir, access } from 'node:fs/promises';
+import { readFile, readdir, access, writeFile } from 'node:fs/promises';
 import type { ProcColumn } from '../../model/types.js';
 
 /**
@@ -150,6 +150,20 @@ export const readStat = (pid: number): Promise<StatFields | null> => readParsed(
 
 /** /proc/<pid>/status of one process, parsed; null when it no longer exists. */
 export const readStatus = (pid: number): Promise<StatusFields | null> => readParsed(pid, 'status', parseStatus);
+
+/**
+ * Reset a process's peak RSS (VmHWM) to its RSS now: `5` to /proc/<pid>/clear_refs (Linux 4.0+,
+ * the process's owner only). What heapgate itself makes a target allocate (a heap snapshot) is then
+ * measured apart, and is not the peak the rest of the run reports. False when it could not be reset.
+ */
+export async function resetPeakRss(pid: number): Promise<boolean> {
+  try {
+    await writeFile(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 // --- finding descendants -------------------------------------------------------------------
 

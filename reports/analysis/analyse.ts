@@ -26,7 +26,7 @@ import { DEFAULT_MEMORY_SIGNAL, DISK_NOISE_FLOOR_BYTES, judge, judgeOptions, unm
 import { chooseMetric, diskSubject, isDiskColumn, metricColumns, metricValue, RSS, sampleColumns } from './metric.js';
 import { failedLoad } from './load-check.js';
 import { analyseLatencySignal, isTrendSignal } from './latency.js';
-import { cumulativeWork, extractReadings, roundsWithoutWork } from './readings.js';
+import { cumulativeWork, extractReadings, isEvidencePhase, roundsWithoutWork } from './readings.js';
 
 const SIGNALS = osConstants.signals as Record<string, number>;
 
@@ -283,7 +283,9 @@ export function analyse(samples: readonly Sample[], meta: RunMeta, opts: Partial
   }
 
   // VmHWM (proc_rss_peak_bytes) catches a spike between two ticks; RSS covers a source without it.
-  const peakRssBytes = max(samples.flatMap((s) => [s.values[RSS], s.values['proc_rss_peak_bytes']]));
+  // Rows taken during a census are left out: its cost is heapgate's (the census resets VmHWM after).
+  const measured = samples.filter((s) => !isEvidencePhase(s.phase));
+  const peakRssBytes = max(measured.flatMap((s) => [s.values[RSS], s.values['proc_rss_peak_bytes']]));
   return {
     outcome,
     reason,
@@ -296,7 +298,7 @@ export function analyse(samples: readonly Sample[], meta: RunMeta, opts: Partial
     growthBytes: primary.growthBytes,
     noiseBytes: primary.noiseBytes,
     baselineBytes: primary.readings.find((r) => r.round === 0)?.value ?? null,
-    peakBytes: max(samples.map((s) => metricValue(s, primary.metric))),
+    peakBytes: max(measured.map((s) => metricValue(s, primary.metric))),
     peakRssBytes,
     iterations: meta.rounds.reduce((a, r) => a + r.iterations, 0),
     k6: aggregateK6(meta.rounds),

@@ -1,33 +1,17 @@
 // Which types grow with the work: each type's live bytes and instances at every judged settle,
 // fitted against cumulative work with the verdict's own fit (judge.ts fitReadings), so "+150 KB per
 // iteration" here means what it means in the verdict. Pure: tables in, fits out.
-import type { TypeCount } from '../../monitor/evidence/types.js';
-import type { Reading } from '../../model/types.js';
+import type { EvidenceTable, TypeCount } from '../../monitor/evidence/types.js';
+import type { EvidenceMode, EvidenceSummary, Reading, RunMeta, TypeGrowth, Verdict } from '../../model/types.js';
 import { fitReadings, type Fit } from './judge.js';
+
+export type { TypeGrowth } from '../../model/types.js';
 
 /** One settle's census with the work done by then (the judged reading's round and work). */
 export interface EvidencePoint {
   round: number;
   cumulativeWork: number;
   types: readonly TypeCount[];
-}
-
-export interface TypeGrowth {
-  name: string;
-  /** Bytes kept per unit of work, with the fit's ±2 standard-error range. */
-  bytesPerUnit: number;
-  bytesPerUnitRange: [number, number];
-  instancesPerUnit: number;
-  /** Live bytes and instances at the last judged settle. */
-  lastBytes: number;
-  lastInstances: number;
-  instancesPerUnitRange: [number, number];
-  /**
-   * True when the bytes or the instances range is wholly above zero: growth beyond this census's
-   * noise. Instances count too: a small value class (a 32-byte JobResult a job) is far under any
-   * byte noise, yet its count rising by one per job is the clearest sign of what is kept.
-   */
-  grows: boolean;
 }
 
 /** A census has no settle window: one table per settle, so its noise is the fit's residual alone. */
@@ -86,4 +70,61 @@ export function typeGrowth(points: readonly EvidencePoint[], noise: EvidenceNois
     });
   }
   return out.sort((a, b) => b.bytesPerUnit - a.bytesPerUnit);
+}
+
+/** How many types verdict.json lists: every growing one first, then the largest others. */
+const TOP_TYPES = 10;
+
+/** One settle's tables of every process summed by type name: a tree of two Node workers is one census. */
+function merged(tables: readonly EvidenceTable[]): TypeCount[] {
+  const byName = new Map<string, TypeCount>();
+  for (const t of tables) {
+    for (const c of t.types) {
+      const m = byName.get(c.name);
+      if (m) { m.instances += c.instances; m.bytes += c.bytes; } else byName.set(c.name, { ...c });
+    }
+  }
+  return [...byName.values()];
+}
+
+/**
+ * The evidence of a run as verdict.json gives it: each judged settle that has a census (the verdict's
+ * readings, baseline and warm-up left out as the verdict leaves them) becomes a point at that
+ * settle's work, and typeGrowth says what grows. The retainer path needs the snapshot file, so it
+ * is left null here for the run to fill in (run/evidence.ts). Null when no census was taken.
+ */
+export function evidenceSummary(
+  tables: readonly EvidenceTable[],
+  verdict: Pick<Verdict, 'readings' | 'unit' | 'judge'>,
+  meta: Pick<RunMeta, 'settles'> & { evidenceMode?: EvidenceMode },
+  opts: { rawKept: boolean; noise?: EvidenceNoise },
+): EvidenceSummary | null {
+  const costs = meta.settles.flatMap((s) => (s.evidence ? [s.evidence] : []));
+  if (tables.length === 0 && costs.length === 0) return null;
+  const points: EvidencePoint[] = [];
+  for (const r of verdict.readings) {
+    const at = tables.filter((t) => t.phase === r.phase);
+    if (r.round < verdict.judge.skipReadings || at.length === 0) continue;
+    points.push({ round: r.round, cumulativeWork: r.cumulativeWork, types: merged(at) });
+  }
+  const growth = typeGrowth(points, opts.noise);
+  const growing = growth.filter((g) => g.grows);
+  const rises = costs.map((c) => c.rssRiseBytes).filter((b): b is number => b !== null);
+  return {
+    mode: meta.evidenceMode ?? 'always',
+    sources: [...new Set(tables.map((t) => t.source))],
+    phases: points.map((p) => verdict.readings.find((r) => r.round === p.round)!.phase),
+    unit: verdict.unit,
+    top: [...growing, ...growth.filter((g) => !g.grows)].slice(0, Math.max(TOP_TYPES, growing.length)),
+    retainer: null,
+    note: points.length >= 3 ? null : `a census at ${points.length} judged settle${points.length === 1 ? '' : 's'}: per-type growth needs three`,
+    rawKept: opts.rawKept,
+    cost: {
+      settles: costs.length,
+      totalMs: costs.reduce((a, c) => a + c.durationMs, 0),
+      maxMs: Math.max(0, ...costs.map((c) => c.durationMs)),
+      maxRssRiseBytes: rises.length ? Math.max(...rises) : null,
+    },
+    failures: [...new Set(costs.flatMap((c) => c.failures))],
+  };
 }

@@ -21,6 +21,14 @@ export function settleRound(phase: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
+/**
+ * Whether a row was taken while a census of live types ran (run/evidence.ts): what the census costs
+ * the target is heapgate's doing, so such rows are neither readings nor the run's peak.
+ */
+export function isEvidencePhase(phase: string): boolean {
+  return phase === 'evidence-baseline' || /^evidence-\d+$/.test(phase);
+}
+
 export function settlePhase(round: number): string {
   return round === 0 ? 'settle-baseline' : `settle-${round}`;
 }

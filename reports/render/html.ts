@@ -25,6 +25,7 @@ import {
 } from './html/charts.js';
 import { chartBox, escapeHtml, htmlTable, page, phaseNote, verdictTone } from './html/page.js';
 import { compareRows } from './markdown.js';
+import { evidenceCostText, retainerText, whatGrowsRows } from './evidence-text.js';
 import { budgetText, outcomeWord, readingMethod, readingName, readingNoun, readingsHeading, sideNames, signalNames, signalOf, thresholdsText, type RunView } from './run-view.js';
 import { readingsTable, signalsTable } from './terminal.js';
 
@@ -114,6 +115,20 @@ function timeSections(run: RunView, charts: TimeCharts, level: 'h2' | 'h3'): str
   ].join('');
 }
 
+/** The census table of what grows per unit of work, the Node retainer path, and the cost; '' without evidence. */
+function whatGrowsSection(run: RunView, level: 'h2' | 'h3'): string {
+  const e = run.verdict.evidence;
+  if (!e) return '';
+  const retainer = retainerText(e);
+  return [
+    `<${level}>${escapeHtml(`What grows per ${e.unit}`)}</${level}>`,
+    e.top.length ? htmlTable(whatGrowsRows(e.top, e.unit), 'evidence') : '',
+    retainer ? `<p class="retainer">Held by: <code>${escapeHtml(retainer)}</code></p>` : '',
+    e.note ? `<p class="note">${escapeHtml(e.note)}</p>` : '',
+    `<p class="note">${escapeHtml(`Evidence: ${evidenceCostText(e)}`)}</p>`,
+  ].join('');
+}
+
 const present = (charts: readonly (ChartData | null)[]): ChartData[] => charts.filter((c): c is ChartData => c !== null);
 
 export function renderRunHtml(view: RunView): string {
@@ -134,6 +149,7 @@ export function renderRunHtml(view: RunView): string {
     `<h2>${escapeHtml(readingsHeading([view]))}</h2>`,
     readings.map((c) => chartBox(c)).join(''),
     htmlTable(readingsTable(view), 'readings'),
+    whatGrowsSection(view, 'h2'),
     timeSections(view, { ...time, memory: null }, 'h2'),
   ].join('\n');
   return page({ title, body, charts: present([time.memory, ...readings, time.k6, time.counts, time.disk]) });
@@ -165,7 +181,7 @@ export function renderCompareHtml(before: RunView, after: RunView, opts: Compare
     htmlTable([['', ...names], ...rows.map((r) => [r.label, r.before, r.after])], 'compare'),
     `<h2>${escapeHtml(readingsHeading(runs))}</h2>`,
     readings.map((c) => chartBox(c)).join(''),
-    ...runs.map((r, i) => `<section class="side"><h2>${escapeHtml(names[i]!)}</h2>${timeSections(r, time[i]!, 'h3')}</section>`),
+    ...runs.map((r, i) => `<section class="side"><h2>${escapeHtml(names[i]!)}</h2>${whatGrowsSection(r, 'h3')}${timeSections(r, time[i]!, 'h3')}</section>`),
   ].join('\n');
   const charts = present([...readings, ...time.flatMap((t) => [t.memory, t.k6, t.counts, t.disk])]);
   return page({ title, body, charts });

@@ -3,6 +3,7 @@
 // same rows from compareRows(); only the cell syntax differs.
 import type { Verdict } from '../../model/types.js';
 import { renderChartGroup } from './chart.js';
+import { evidenceCostText, evidenceGrowsText, retainerText, whatGrowsMarkdown } from './evidence-text.js';
 import { NONE, alignColumns, formatBytes, formatCount, formatMs, formatRate } from './format.js';
 import {
   budgetText,
@@ -87,7 +88,28 @@ export function compareRows(before: RunView, after: RunView): CompareRow[] {
     row('budget', (r) => budgetText(r.verdict)),
     row('k6 peak RSS', (r) => formatBytes(r.verdict.k6.peakRssBytes)),
     row('k6 version', (r) => r.meta.k6.version),
+    // What grows per unit of work, when either run took a census of live types.
+    ...(before.verdict.evidence || after.verdict.evidence
+      ? [row('what grows', (r) => evidenceGrowsText(r.verdict.evidence)), row('evidence cost', (r) => evidenceCostText(r.verdict.evidence))]
+      : []),
   ];
+}
+
+/** Each run's census table (and the Node retainer path), one section per run that has one. */
+function whatGrowsSections(runs: readonly RunView[], names: readonly string[]): string[] {
+  return runs.flatMap((run, i) => {
+    const e = run.verdict.evidence;
+    if (!e || e.top.length === 0) return [];
+    const retainer = retainerText(e);
+    return [
+      '',
+      `### What grows per ${e.unit}: ${names[i]}`,
+      '',
+      whatGrowsMarkdown(e.top, e.unit),
+      ...(retainer ? ['', `Held by: \`${retainer.replace(/`/g, "'")}\``] : []),
+      ...(e.note ? ['', e.note] : []),
+    ];
+  });
 }
 
 function mdCell(text: string, row: CompareRow): string {
@@ -150,6 +172,7 @@ export function renderCompareMarkdown(before: RunView, after: RunView, opts: Com
     `### ${readingsHeading([before, after])}`,
     '',
     fence(postGcCharts),
+    ...whatGrowsSections([before, after], names),
     ...overTimeSections([before, after], names, opts.width),
     '',
   ].join('\n');

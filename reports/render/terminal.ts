@@ -6,6 +6,7 @@ import { signalSpecs } from '../analysis/analyse.js';
 import { DEFAULT_MEMORY_SIGNAL } from '../analysis/judge.js';
 import { roundWork } from '../analysis/readings.js';
 import { renderChartGroup } from './chart.js';
+import { evidenceCostText, evidenceGrowsText, retainerText } from './evidence-text.js';
 import {
   NONE,
   alignColumns,
@@ -68,6 +69,16 @@ export function readingsTable(run: RunView): string[][] {
   return rows;
 }
 
+/** The summary's rows for verdict.evidence: what grows, what holds it (Node), the cost. */
+function evidenceFacts(e: NonNullable<RunView['verdict']['evidence']>): string[][] {
+  const retainer = retainerText(e);
+  return [
+    ['what grows', evidenceGrowsText(e)],
+    ...(retainer ? [['held by', retainer]] : []),
+    ['evidence', evidenceCostText(e) + (e.failures.length ? ` · failed: ${e.failures.join('; ')}` : '')],
+  ];
+}
+
 export function renderRunSummary(run: RunView, opts: { width: number }): string {
   const { meta, verdict } = run;
   const k6 = verdict.k6;
@@ -93,6 +104,8 @@ export function renderRunSummary(run: RunView, opts: { width: number }): string 
     ],
     // k6's verdict on its own load, apart from heapgate's on memory: failed thresholds gate with 96.
     ['thresholds', thresholdsText(run)],
+    // What grows per unit of work (the census after each settle), and what taking it cost.
+    ...(verdict.evidence ? evidenceFacts(verdict.evidence) : []),
   ];
 
   // Each signal's metric over time on its own scale: a heap in MB and a log in KB do not share an axis.

@@ -30,7 +30,7 @@ export interface SeriesData {
   color: string;
 }
 
-export type BandKind = 'warmup' | 'load' | 'cooldown' | 'settle';
+export type BandKind = 'warmup' | 'load' | 'cooldown' | 'settle' | 'evidence';
 
 /** A stretch of the protocol, shaded behind a time chart. */
 export interface Band {
@@ -95,10 +95,11 @@ export function phaseBands(samples: readonly Sample[]): Band[] {
 function bandOf(phase: string, from: number, to: number): Band | null {
   if (phase === 'warmup') return { from, to, kind: 'warmup', label: 'W' };
   if (phase === 'settle-baseline') return { from, to, kind: 'settle', label: 'B' };
-  const m = /^(load|cooldown|settle)-(\d+)$/.exec(phase);
+  if (phase === 'evidence-baseline') return { from, to, kind: 'evidence', label: 'EB' };
+  const m = /^(load|cooldown|settle|evidence)-(\d+)$/.exec(phase);
   if (!m) return null;
-  const kind = m[1] as 'load' | 'cooldown' | 'settle';
-  return { from, to, kind, label: `${{ load: 'L', cooldown: 'C', settle: 'S' }[kind]}${m[2]}` };
+  const kind = m[1] as 'load' | 'cooldown' | 'settle' | 'evidence';
+  return { from, to, kind, label: `${{ load: 'L', cooldown: 'C', settle: 'S', evidence: 'E' }[kind]}${m[2]}` };
 }
 
 /** The seconds a run's samples span, or null without samples. */

@@ -28,7 +28,8 @@ export const PAGE_SCRIPT = String.raw`
     warmup: 'rgba(120,120,120,0.10)',
     load: 'rgba(255,152,0,0.18)',
     cooldown: 'rgba(33,150,243,0.12)',
-    settle: 'rgba(76,175,80,0.20)'
+    settle: 'rgba(76,175,80,0.20)',
+    evidence: 'rgba(156,39,176,0.16)'
   };
 
   function seriesOptions(s) {

@@ -62,7 +62,7 @@ export function chartBox(chart: ChartData, note = ''): string {
 /** The memory chart's legend for its shading; a settle is only "after a forced GC" when one was. */
 export function phaseNote(postGc: boolean): string {
   const settle = postGc ? 'settle after a forced GC' : 'settle, no GC could be forced';
-  return `Shaded: W warm-up (grey) · L load (orange) · C cool-down (blue) · B/S ${settle} (green).`;
+  return `Shaded: W warm-up (grey) · L load (orange) · C cool-down (blue) · B/S ${settle} (green) · E census of live types, when taken (purple).`;
 }
 
 const STYLE = `
