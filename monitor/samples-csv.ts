@@ -158,17 +158,17 @@ export async function readSamplesCsv(file: string): Promise<SamplesFile> {
     const elapsedS = Number(elapsed);
     if (elapsed === '' || !Number.isFinite(elapsedS)) throw invalid(line, `elapsed_s is not a number: "${elapsed}"`);
     if (alive !== '1' && alive !== '0') throw invalid(line, `alive must be 1 or 0, found "${alive}"`);
-    const values: Record<string, number | null> = {};
-    columns.forEach((column, k) => {
-      const cell = record[SAMPLE_HEAD_COLUMNS.length + k]!;
-      if (cell === '') {
-        values[column] = null;
-        return;
-      }
-      const v = Number(cell);
-      if (!Number.isFinite(v)) throw invalid(line, `${column} is not a number: "${cell}"`);
-      values[column] = v;
-    });
+    // Built from entries, not by assignment: a column may be named `__proto__` (any text is a
+    // valid column), and assigning that key would set the object's prototype instead.
+    const values: Record<string, number | null> = Object.fromEntries(
+      columns.map((column, k) => {
+        const cell = record[SAMPLE_HEAD_COLUMNS.length + k]!;
+        if (cell === '') return [column, null];
+        const v = Number(cell);
+        if (!Number.isFinite(v)) throw invalid(line, `${column} is not a number: "${cell}"`);
+        return [column, v];
+      }),
+    );
     samples.push({ ts, elapsedS, phase, alive: alive === '1', values });
   }
   return { columns, samples };

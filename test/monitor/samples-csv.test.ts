@@ -50,6 +50,17 @@ describe('samples.csv', () => {
     assert.deepEqual(back.samples, rows);
   });
 
+  it('keeps a column named __proto__ (found by the property test: assignment set the prototype)', async () => {
+    const file = path.join(tempDir(), 'samples.csv');
+    const writer = createSamplesWriter(file, ['__proto__', 'constructor']);
+    const row: Sample = { ts: '1970-01-01T00:00:00.000Z', elapsedS: 0, phase: 'startup', alive: false, values: Object.fromEntries([['__proto__', null], ['constructor', 7]]) };
+    writer.write(row);
+    await writer.close();
+    const back = await readSamplesCsv(file);
+    assert.deepEqual(back.samples, [row]);
+    assert.ok(Object.hasOwn(back.samples[0]!.values, '__proto__'));
+  });
+
   it('writes each row as it is taken, before close', async () => {
     const file = path.join(tempDir(), 'samples.csv');
     const writer = createSamplesWriter(file, COLUMNS);
