@@ -6,10 +6,11 @@ import { analyse } from '../reports/analysis/analyse.js';
 import { renderCompareHtml, renderRunHtml, type CompareHtmlOptions } from '../reports/render/html.js';
 import type { RunView } from '../reports/render/run-view.js';
 import { loadRun, loadVerdict } from '../reports/run-dir.js';
+import { runFiles } from '../model/paths.js';
 
 /** report.html of a run folder. */
 export function runHtmlPath(runDir: string): string {
-  return path.join(runDir, 'report.html');
+  return runFiles(runDir).html;
 }
 
 /**

@@ -53,6 +53,8 @@ export function runFiles(dir: string) {
     samples: path.join(dir, 'samples.csv'),
     verdict: path.join(dir, 'verdict.json'),
     report: path.join(dir, 'report.md'),
+    /** The run's one-file HTML report (reports/render/html.ts), written once it is judged. */
+    html: path.join(dir, 'report.html'),
     targetLog: path.join(dir, 'target.log'),
     k6Dir: path.join(dir, 'k6'),
     /** k6's summary and output of round N, or of a named step such as 'warmup'. */

@@ -108,7 +108,7 @@ function nextSample(sampler: Sampler, signal: AbortSignal, notBeforeS = 0): Prom
 
 /** The files of a run folder that heapgate writes; --force removes these and nothing else. */
 function ownFiles(files: RunFiles): string[] {
-  return [files.meta, files.samples, files.verdict, files.report, files.targetLog, files.k6Dir, path.join(files.dir, 'target-data')];
+  return [files.meta, files.samples, files.verdict, files.report, files.html, files.targetLog, files.k6Dir, path.join(files.dir, 'target-data')];
 }
 
 /**
