@@ -36,7 +36,9 @@ export function figureReason(f: FigureComparison): string {
     case 'too-noisy':
       return `${what} — inconclusive: the noise ${n} is wider than ${formatBytes(f.maxNoise)}, too wide to tell a change (difference ${d})`;
     case 'within':
-      return `${what} — no regression: difference ${d} within the noise ${n} and the tolerance ${t}${single}`;
+      return f.difference! <= 0
+        ? `${what} — no regression: head is ${amount(f, -f.difference!)} better${single}`
+        : `${what} — no regression: head is ${d} worse, within the noise ${n} and the tolerance ${t}${single}`;
   }
 }
 
