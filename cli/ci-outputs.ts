@@ -29,10 +29,12 @@ export function addCiOptions(cmd: Command): Command {
 
 /**
  * Each run's name in CI outputs: scenario/label, stable from one pipeline to the next (GitLab
- * lines metrics up by name); runs that would share one (repeats) add their folder's name, rep-N.
+ * lines metrics up by name), after base/ or head/ in a comparison; runs that would share one
+ * (repeats) add their folder's name, rep-N.
  */
-export function ciRuns(dirs: readonly string[], views: readonly Pick<RunView, 'meta' | 'verdict'>[]): SummaryRun[] {
-  const names = views.map((v, i) => `${v.meta.scenario}/${v.meta.label ?? path.basename(dirs[i]!)}`);
+export function ciRuns(dirs: readonly string[], views: readonly Pick<RunView, 'meta' | 'verdict'>[], side?: 'base' | 'head'): SummaryRun[] {
+  // Base and head of a comparison may be the same scenario under the same label: the side tells them apart.
+  const names = views.map((v, i) => `${side ? `${side}/` : ''}${v.meta.scenario}/${v.meta.label ?? path.basename(dirs[i]!)}`);
   const shared = (n: string) => names.filter((m) => m === n).length > 1;
   return views.map((run, i) => ({ name: shared(names[i]!) ? `${names[i]}/${path.basename(dirs[i]!)}` : names[i]!, run, dir: dirs[i]! }));
 }

@@ -247,7 +247,8 @@ export async function runFoldersOf(dir: string): Promise<string[]> {
     throw e;
   });
   const runs: string[] = [];
-  for (const name of entries.filter((e) => e.isDirectory()).map((e) => e.name).sort(byName)) {
+  // A link to a run folder counts too: a side can be assembled from runs kept elsewhere.
+  for (const name of entries.filter((e) => e.isDirectory() || e.isSymbolicLink()).map((e) => e.name).sort(byName)) {
     if (await exists(runFiles(path.join(dir, name)).meta)) runs.push(path.join(dir, name));
   }
   if (runs.length === 0) throw new HeapgateError('RUN_NOT_FOUND', EXIT.badInput, `no heapgate run at ${dir} (no run-meta.json in it or in a folder inside it)`);

@@ -83,7 +83,7 @@ export function compareCommand(): Command {
     say(['', ...regressionLines(regression)].join('\n'));
     const htmlFile = o.html ?? (o.out ? path.join(path.dirname(o.out), `${path.basename(o.out, path.extname(o.out))}.html`) : 'report.html');
     const html = await writeCompareHtml(before, after, htmlFile, title);
-    const ci = await writeCiOutputs({ runs: [...ciRuns(base.dirs, base.views), ...ciRuns(head.dirs, head.views)], regression, markdown }, o);
+    const ci = await writeCiOutputs({ runs: [...ciRuns(base.dirs, base.views, 'base'), ...ciRuns(head.dirs, head.views, 'head')], regression, markdown }, o);
     const summary = { html, ...ci, before: before.verdict.outcome, after: after.verdict.outcome, regression: regressionJson(regression) };
     if (o.out) {
       await mkdir(path.dirname(path.resolve(o.out)), { recursive: true });
@@ -114,7 +114,7 @@ export function gateCommand(): Command {
     .option('--tolerance <percent>', "with --baseline: how much worse head may be beyond the noise, a share of the leak limit (retained) and of base's peak", percentage, DEFAULT_REGRESSION_OPTIONS.tolerance);
   return addCiOptions(cmd).action(async (dir: string, o: GateFlags) => {
     const head = await gateSide(dir);
-    const runs = ciRuns(head.dirs, head.views);
+    const runs = ciRuns(head.dirs, head.views, o.baseline === undefined ? undefined : 'head');
     if (o.baseline === undefined) {
       for (const r of runs) say(`heapgate gate: ${r.name}: ${r.run.verdict.outcome} — ${r.run.verdict.reason}`);
       const codes = head.views.map((v) => exitCodeForVerdict(v.verdict));
@@ -138,7 +138,7 @@ export function gateCommand(): Command {
     );
     say(regressionLines(regression).map((l, i) => (i === 0 ? `heapgate gate: ${l}` : l)).join('\n'));
     for (const r of runs) if (r.run.verdict.outcome !== 'settles') say(`  head ${r.name}: ${r.run.verdict.outcome} — ${r.run.verdict.reason}`);
-    const ci = await writeCiOutputs({ runs: [...ciRuns(base.dirs, base.views), ...runs], regression, title: 'heapgate gate: base vs head' }, o);
+    const ci = await writeCiOutputs({ runs: [...ciRuns(base.dirs, base.views, 'base'), ...runs], regression, title: 'heapgate gate: base vs head' }, o);
     emitJson({ run: head.dirs.length === 1 ? head.dirs[0] : head.dirs, baseline: base.dirs.length === 1 ? base.dirs[0] : base.dirs, regression: regressionJson(regression), exitCode, ...ci });
     process.exitCode = exitCode;
   });

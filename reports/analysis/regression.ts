@@ -32,7 +32,10 @@
 //   nothing), peak against base's median peak. 10 %: a fixed job-flow may then drift ~410 B/iter.
 // - Regression is decided before width: a leak of 150 KB/iter against a fixed base is a
 //   regression however noisy the leaky side is. Width only stops a "no regression" that the data
-//   cannot support: noise above the leak limit (retained) or a quarter of base's peak.
+//   cannot support: noise above the leak limit (retained), or above half of base's peak. The peak
+//   RSS of a garbage-collected runtime wanders between identical runs (five fixed job-flow smoke
+//   runs: 94–117 MB), so two runs of a side can put the noise near a quarter of the peak without
+//   anything being wrong; past half, the runs disagree about the peak itself.
 // - Only runs whose memory was judged count (settles, leaks, inconclusive); a crashed, invalid or
 //   interrupted run measured nothing comparable and is left out (the gate fails a head run like
 //   that on its own code). A figure with no run left on a side is inconclusive.
@@ -54,7 +57,7 @@ export interface RegressionOptions {
   maxPeakNoise: number;
 }
 
-export const DEFAULT_REGRESSION_OPTIONS: RegressionOptions = { tolerance: 0.1, sigmas: 2, maxRetainedNoise: 1, maxPeakNoise: 0.25 };
+export const DEFAULT_REGRESSION_OPTIONS: RegressionOptions = { tolerance: 0.1, sigmas: 2, maxRetainedNoise: 1, maxPeakNoise: 0.5 };
 
 /** 1 / Φ⁻¹(3/4): MAD × this estimates σ of normally distributed values. */
 const MAD_TO_SIGMA = 1.4826;
