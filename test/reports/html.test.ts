@@ -93,7 +93,7 @@ test('post-GC readings: every reading, and the verdict’s slope and range drawn
   const c = chart(chartsOf(renderRunHtml(leaky)), 'run-readings-0');
   const v = leaky.verdict;
   assert.deepEqual(
-    points(c, 'post-GC reading'),
+    points(c, 'post-GC'),
     v.readings.map((r) => [r.cumulativeWork, r.value]),
   );
   const slope = (label: string) => {
@@ -183,8 +183,8 @@ test('compare: both banners, the before/after table of markdown.ts, one scale fo
   assert.notEqual(a.sync, b.sync, 'each run keeps its own time axis');
   // Both runs' readings and fits on one chart per signal.
   const readings = chart(charts, 'cmp-readings-0');
-  for (const side of ['leaky', 'fixed']) for (const what of ['post-GC reading', 'fit', 'range low', 'range high']) series(readings, `${side}: ${what}`);
-  assert.deepEqual(points(readings, 'fixed: post-GC reading').map((p) => p[1]), fixed.verdict.readings.map((r) => r.value));
+  for (const side of ['leaky', 'fixed']) for (const what of ['post-GC', 'fit', 'range low', 'range high']) series(readings, `${side}: ${what}`);
+  assert.deepEqual(points(readings, 'fixed: post-GC').map((p) => p[1]), fixed.verdict.readings.map((r) => r.value));
 });
 
 test('phaseBands and joinOnX on small inputs', () => {

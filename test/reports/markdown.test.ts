@@ -80,8 +80,8 @@ test('markdown: a before/after table named by label, reasons, charts in fences w
     ['### Post-GC readings', '### memory over time (max per column, one scale)'],
   );
   for (const line of fenced(md)) assert.ok(line.length <= 70, `${line.length}: ${line}`);
-  assert.ok(md.includes('leaky: post-GC reading per round, baseline first'));
-  assert.ok(md.includes('fixed: post-GC reading per round, baseline first'));
+  assert.ok(md.includes('leaky: post-GC per round, baseline first'));
+  assert.ok(md.includes('fixed: post-GC per round, baseline first'));
   assert.ok(lines.includes('leaky: nodejs_heap_size_used_bytes+nodejs_external_memory_bytes'));
 });
 
