@@ -238,7 +238,7 @@ const byName = new Intl.Collator('en', { numeric: true }).compare;
 /**
  * The run folders a side of a comparison names: the folder itself when it is a run, else the runs
  * directly inside it (`heapgate run --repeat N` writes rep-1 … rep-N), in name order. A folder
- * with neither is RUN_NOT_FOUND (exit 5).
+ * with neither is RUN_NOT_FOUND (exit 5), in the words loadRun uses for a folder that is no run.
  */
 export async function runFoldersOf(dir: string): Promise<string[]> {
   if (await exists(runFiles(dir).meta)) return [dir];
@@ -251,6 +251,6 @@ export async function runFoldersOf(dir: string): Promise<string[]> {
   for (const name of entries.filter((e) => e.isDirectory() || e.isSymbolicLink()).map((e) => e.name).sort(byName)) {
     if (await exists(runFiles(path.join(dir, name)).meta)) runs.push(path.join(dir, name));
   }
-  if (runs.length === 0) throw new HeapgateError('RUN_NOT_FOUND', EXIT.badInput, `no heapgate run at ${dir} (no run-meta.json in it or in a folder inside it)`);
+  if (runs.length === 0) throw new HeapgateError('RUN_NOT_FOUND', EXIT.badInput, `no heapgate run at ${dir} (run-meta.json missing)`);
   return runs;
 }

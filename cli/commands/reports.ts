@@ -62,7 +62,7 @@ export function compareCommand(): Command {
     .argument('<before>', 'the base (control): a run folder, or a folder of repeats (heapgate run --repeat)')
     .argument('<after>', 'the head (treatment): a run folder, or a folder of repeats')
     .option('--out <file>', 'write the Markdown here instead of stdout (report.html goes beside it)')
-    .option('--html <file>', 'write the HTML comparison here (default: beside --out, else ./report.html)')
+    .option('--html <file>', 'write the HTML comparison here (default: beside --out; without --out, only when given)')
     .option('--title <text>', 'report title')
     .option('--tolerance <percent>', "how much worse head may be beyond the noise: a share of the leak limit (retained) and of base's peak", percentage, DEFAULT_REGRESSION_OPTIONS.tolerance);
   return addCiOptions(cmd).action(async (beforeDir: string, afterDir: string, o: CompareFlags) => {
@@ -81,8 +81,9 @@ export function compareCommand(): Command {
     const markdown = renderCompareMarkdown(before, after, { width: Math.min(width, 100), ...title }) + '\n' + regressionMarkdown(regression);
     say(renderCompareTerminal(before, after, { width, ...title }));
     say(['', ...regressionLines(regression)].join('\n'));
-    const htmlFile = o.html ?? (o.out ? path.join(path.dirname(o.out), `${path.basename(o.out, path.extname(o.out))}.html`) : 'report.html');
-    const html = await writeCompareHtml(before, after, htmlFile, title);
+    // Beside report.md; Markdown on stdout (`make report`, a pipe) writes no file unless asked to.
+    const htmlFile = o.html ?? (o.out ? path.join(path.dirname(o.out), `${path.basename(o.out, path.extname(o.out))}.html`) : null);
+    const html = htmlFile ? await writeCompareHtml(before, after, htmlFile, title) : null;
     const ci = await writeCiOutputs({ runs: [...ciRuns(base.dirs, base.views, 'base'), ...ciRuns(head.dirs, head.views, 'head')], regression, markdown }, o);
     const summary = { html, ...ci, before: before.verdict.outcome, after: after.verdict.outcome, regression: regressionJson(regression) };
     if (o.out) {
@@ -91,7 +92,7 @@ export function compareCommand(): Command {
       emitJson({ report: path.resolve(o.out), ...summary });
     } else {
       process.stdout.write(markdown);
-      say(`heapgate compare: ${html}`);
+      if (html) say(`heapgate compare: ${html}`);
     }
   });
 }

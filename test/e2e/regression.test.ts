@@ -52,14 +52,21 @@ describe('base vs head on the reference target', { timeout: 900_000 }, () => {
 
   before(async () => {
     root = await tempDir('e2e-regression');
-    const fixed = await cli(['run', 'job-flow', '--mode', 'fixed', '--profile', 'smoke', '--repeat', String(FIXED_RUNS), '--out', path.join(root, 'fixed')]);
+    // rep-1 holds an older run: --force replaces heapgate's files of it, report.html among them, and keeps the user's.
+    await mkdir(fixedRep(1), { recursive: true });
+    await writeFile(path.join(fixedRep(1), 'run-meta.json'), '{}');
+    await writeFile(path.join(fixedRep(1), 'report.html'), 'stale');
+    await writeFile(path.join(fixedRep(1), 'notes.txt'), 'mine');
+    const fixed = await cli(['run', 'job-flow', '--mode', 'fixed', '--profile', 'smoke', '--repeat', String(FIXED_RUNS), '--force', '--out', path.join(root, 'fixed')]);
     assert.equal(fixed.exitCode, 0, fixed.stderr);
     const leaky = await cli(['run', 'job-flow', '--mode', 'leaky', '--profile', 'smoke', '--out', path.join(root, 'leaky')]);
     assert.equal(leaky.exitCode, 99, leaky.stderr);
     await mkdir(ARTIFACTS, { recursive: true });
   });
 
-  it('run --repeat: a run folder per repeat, each with its report.html', async () => {
+  it('run --repeat: a run folder per repeat, each with its report.html; --force replaced the old one', async () => {
+    assert.ok((await readFile(path.join(fixedRep(1), 'report.html'), 'utf8')).startsWith('<!doctype html>'));
+    assert.equal(await readFile(path.join(fixedRep(1), 'notes.txt'), 'utf8'), 'mine');
     for (let n = 1; n <= FIXED_RUNS; n++) {
       const html = await stat(path.join(fixedRep(n), 'report.html'));
       assert.ok(html.size > 50_000, `rep-${n}/report.html`);
