@@ -8,7 +8,7 @@ SHELL := /bin/bash
 HEAPGATE := node dist/cli/main.js
 PROFILE ?= default
 
-.PHONY: setup build k6 pack loadtest test test-unit test-e2e report typecheck clean bench-upload bench-readings
+.PHONY: setup build k6 pack loadtest test test-unit test-e2e report typecheck clean bench-upload bench-readings bench-report
 
 setup: k6
 
@@ -54,6 +54,10 @@ bench-upload: build
 # on an idle service, next to RSS's noise. Table on stderr, JSON on stdout.
 bench-readings: build
 	node dist/bench/readings.js $(BENCH_ARGS)
+
+# report.html of two recorded runs and their comparison: size and render time (nothing is run).
+bench-report: build
+	node dist/bench/report-render.js $(BEFORE) $(AFTER)
 
 typecheck: node_modules/.package-lock.json
 	npm run --silent typecheck

@@ -59,6 +59,7 @@ export interface ScenarioFile {
   env?: Variables;
   profile?: 'seed' | 'default' | 'smoke';
   rounds?: number;
+  repeat?: number;
   label?: string;
   per?: PerFile;
   signals?: SignalFile[];
@@ -116,6 +117,7 @@ export interface ScenarioSettings {
   env: Record<string, string>;
   profile?: string;
   rounds?: number;
+  repeat?: number;
   label?: string;
   per?: Per;
   signals?: SignalSettings[];
@@ -400,6 +402,7 @@ function scenarioOf(dir: string, s: ScenarioFile, top: TargetFile): ScenarioSett
     ...(s.bundle !== undefined ? { bundle: s.bundle } : {}),
     ...(s.profile !== undefined ? { profile: s.profile } : {}),
     ...(s.rounds !== undefined ? { rounds: s.rounds } : {}),
+    ...(s.repeat !== undefined ? { repeat: s.repeat } : {}),
     ...(s.label !== undefined ? { label: s.label } : {}),
     ...(per ? { per } : {}),
     ...(s.signals

@@ -118,6 +118,7 @@ export interface ConfigFlags {
   watchFile?: DiskWatch[];
   profile?: string;
   rounds?: number;
+  repeat?: number;
   env?: Record<string, string>;
   label?: string;
   out?: string;
@@ -146,6 +147,8 @@ export interface PlanSettings {
   watchFile: DiskWatch[];
   profile: string;
   rounds: number | undefined;
+  /** Runs of the scenario, into <outDir>/rep-1 … rep-N when more than one; undefined: once. */
+  repeat: number | undefined;
   env: Record<string, string>;
   label: string;
   /** undefined: the scenario's own budget; null: none. */
@@ -239,6 +242,7 @@ export function configToPlans(config: HeapgateConfig, flags: ConfigFlags, opts: 
         watchFile: pick('target.watch.files', flags.watchFile, t?.watchFiles, []),
         profile: pick('profile', flags.profile, s.profile, 'default'),
         rounds: pick('rounds', flags.rounds, s.rounds, undefined),
+        repeat: pick('repeat', flags.repeat, s.repeat, undefined),
         env,
         label: pick('label', flags.label, s.label, s.name),
         budgetRss: pick<number | null | undefined>('budget.rss', flags.budgetRss, s.budgetRss, undefined),

@@ -1,6 +1,6 @@
 // report.html beside a run's other files, and a comparison's beside its report.md. The commands
 // call these once a run is judged (run, loadtest) or two are compared (compare).
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runFiles } from '../model/paths.js';
 import { analyse } from '../reports/analysis/analyse.js';
@@ -33,6 +33,7 @@ export async function writeRunHtml(runDir: string, view?: RunView): Promise<stri
 /** Write the comparison of two runs to `file`; returns its absolute path. */
 export async function writeCompareHtml(before: RunView, after: RunView, file: string, opts: CompareHtmlOptions = {}): Promise<string> {
   const out = path.resolve(file);
+  await mkdir(path.dirname(out), { recursive: true });
   await writeFile(out, renderCompareHtml(before, after, opts), 'utf8');
   return out;
 }

@@ -77,3 +77,14 @@ export function collectWatch(flag: '--watch-dir' | '--watch-file') {
     return [...previous, { ...w, path: where }];
   };
 }
+
+/**
+ * A share as a percentage: "10%" or "10" (10 %), "2.5%"; 0 to 100. Returned as a fraction (0.1).
+ * A bare number is a percentage too ("0.1" is 0.1 %), so a value never means two things.
+ */
+export function percentage(value: string): number {
+  const m = /^([0-9]+(?:\.[0-9]+)?)\s*%?$/.exec(value.trim());
+  const n = m ? Number(m[1]) : NaN;
+  if (!(n >= 0 && n <= 100)) throw new InvalidArgumentError('must be a percentage from 0 to 100, e.g. 10%');
+  return n / 100;
+}

@@ -5,7 +5,8 @@
 /**
  * Exit codes, documented in the README. 99 mirrors k6's "thresholds failed"; 98, 97 and 96 sit
  * beside it for the other ways a gate fails on a finished run (over budget, load that did not
- * happen, k6's own thresholds failed while memory came back).
+ * happen, k6's own thresholds failed while memory came back), and 95 for head worse than its
+ * baseline (`gate --baseline`, `compare`). k6 itself uses none of 95 and 96.
  */
 export const EXIT = {
   ok: 0,
@@ -18,6 +19,7 @@ export const EXIT = {
   k6Failed: 7,
   targetFailed: 8,
   outputFailed: 9,
+  regression: 95,
   thresholdsFailed: 96,
   invalid: 97,
   overBudget: 98,

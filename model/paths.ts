@@ -56,6 +56,7 @@ export function runFiles(dir: string) {
     samples: path.join(dir, 'samples.csv'),
     verdict: path.join(dir, 'verdict.json'),
     report: path.join(dir, 'report.md'),
+    /** The run's one-file HTML report (reports/render/html.ts), written once it is judged. */
     html: path.join(dir, 'report.html'),
     /** Each census's raw form (class histogram, .heapsnapshot, CPython census), run/evidence.ts. */
     evidenceDir: path.join(dir, EVIDENCE_DIR),

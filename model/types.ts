@@ -125,6 +125,9 @@ export interface RoundRecord {
   /** The thresholds that failed, as `metric: expression` (e.g. `http_req_duration: p(95)<200`);
    *  absent in runs recorded before it was kept. */
   failedThresholds?: string[];
+  /** Every threshold of the round, passed or failed, in the same form (a JUnit testcase each);
+   *  absent in runs recorded before it was kept. */
+  thresholds?: string[];
   /** Custom scenario metrics worth reporting, e.g. { jobs_timed_out: 0, polls_per_job_avg: 1.2 }. */
   custom: Record<string, number>;
   startedElapsedS: number;

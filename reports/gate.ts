@@ -57,3 +57,20 @@ export function exitCodeForVerdict(verdict: Pick<Verdict, 'outcome' | 'budget'> 
   if (thresholdsFailed(verdict)) return EXIT.thresholdsFailed;
   return exitCodeForOutcome(verdict.outcome);
 }
+
+/**
+ * The gate of head against a baseline (`gate HEAD --baseline BASE`). Relative findings — a leak,
+ * an inconclusive run — are judged against base: a leak base has too is not this change's doing,
+ * and only head worse beyond the noise (analysis/regression.ts) fails, with 95. Absolute findings
+ * still fail on their own codes, whatever base did: a head run that crashed (4), was interrupted
+ * (130) or whose load did not happen (97) measured nothing to compare, and a budget (98) or k6's
+ * thresholds (96) are limits the user set. Of several head runs, the worst by the order above.
+ */
+export function exitCodeForRegression(outcome: 'regression' | 'no-regression' | 'inconclusive', head: readonly Parameters<typeof exitCodeForVerdict>[0][]): ExitCode {
+  const ABSOLUTE: readonly ExitCode[] = [EXIT.crashed, EXIT.aborted, EXIT.invalid, EXIT.overBudget, EXIT.thresholdsFailed];
+  const own = head.map((v) => (v.outcome === 'leaks' || v.outcome === 'inconclusive' ? { ...v, outcome: 'settles' as const } : v)).map(exitCodeForVerdict);
+  const absolute = ABSOLUTE.find((code) => own.includes(code));
+  if (absolute !== undefined) return absolute;
+  if (outcome === 'regression') return EXIT.regression;
+  return outcome === 'inconclusive' ? EXIT.inconclusive : EXIT.ok;
+}

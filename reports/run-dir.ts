@@ -1,5 +1,6 @@
 // The only I/O of reports/: read a run folder back, write its verdict.
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { EXIT, HeapgateError } from '../model/errors.js';
 import { runFiles } from '../model/paths.js';
 import { OUTCOMES, type RunMeta, type Sample, type SignalOutcome, type Verdict } from '../model/types.js';
@@ -224,12 +225,18 @@ function withDefaults(meta: RunMeta): RunMeta {
  */
 export async function loadRun(dir: string): Promise<LoadedRun> {
   const files = runFiles(dir);
-  const text = await readIfThere(files.meta);
-  if (text === null) throw new HeapgateError('RUN_NOT_FOUND', EXIT.badInput, `no heapgate run at ${dir} (run-meta.json missing)`);
-  const meta = parseRunMeta(text, files.meta);
+  const meta = await loadMeta(dir);
   if (!(await hasSamples(dir))) return { meta, samples: [], columns: [] };
   const { columns, samples } = await readSamplesCsv(files.samples);
   return { meta, samples, columns };
+}
+
+/** A run folder's run-meta.json alone (the gate needs no samples); RUN_NOT_FOUND when there is none. */
+export async function loadMeta(dir: string): Promise<RunMeta> {
+  const file = runFiles(dir).meta;
+  const text = await readIfThere(file);
+  if (text === null) throw new HeapgateError('RUN_NOT_FOUND', EXIT.badInput, `no heapgate run at ${dir} (run-meta.json missing)`);
+  return parseRunMeta(text, file);
 }
 
 /** Write verdict.json into the run folder; returns its path. */
@@ -237,4 +244,27 @@ export async function writeVerdict(dir: string, verdict: Verdict): Promise<strin
   const file = runFiles(dir).verdict;
   await writeFile(file, `${JSON.stringify(verdict, null, 2)}\n`, 'utf8');
   return file;
+}
+
+/** "rep-2" before "rep-10": names compared with their numbers as numbers. */
+const byName = new Intl.Collator('en', { numeric: true }).compare;
+
+/**
+ * The run folders a side of a comparison names: the folder itself when it is a run, else the runs
+ * directly inside it (`heapgate run --repeat N` writes rep-1 … rep-N), in name order. A folder
+ * with neither is RUN_NOT_FOUND (exit 5), in the words loadRun uses for a folder that is no run.
+ */
+export async function runFoldersOf(dir: string): Promise<string[]> {
+  if (await exists(runFiles(dir).meta)) return [dir];
+  const entries = await readdir(dir, { withFileTypes: true }).catch((e: unknown) => {
+    if (isMissing(e)) return [];
+    throw e;
+  });
+  const runs: string[] = [];
+  // A link to a run folder counts too: a side can be assembled from runs kept elsewhere.
+  for (const name of entries.filter((e) => e.isDirectory() || e.isSymbolicLink()).map((e) => e.name).sort(byName)) {
+    if (await exists(runFiles(path.join(dir, name)).meta)) runs.push(path.join(dir, name));
+  }
+  if (runs.length === 0) throw new HeapgateError('RUN_NOT_FOUND', EXIT.badInput, `no heapgate run at ${dir} (run-meta.json missing)`);
+  return runs;
 }

@@ -79,11 +79,11 @@ function customFigures(metrics: K6Summary['metrics']): Record<string, number> {
   return out;
 }
 
-/** Every threshold k6 reported failed, as `metric: expression`. */
-function failedThresholds(metrics: K6Summary['metrics']): string[] {
+/** Every threshold k6 reported (or only those that failed), as `metric: expression`. */
+function thresholdNames(metrics: K6Summary['metrics'], onlyFailed: boolean): string[] {
   return Object.entries(metrics).flatMap(([name, m]) =>
     Object.entries(m.thresholds ?? {})
-      .filter(([, t]) => !t.ok)
+      .filter(([, t]) => !onlyFailed || !t.ok)
       .map(([expr]) => `${name}: ${expr}`),
   );
 }
@@ -93,7 +93,7 @@ export function roundRecord(
   base: Pick<RoundRecord, 'round' | 'k6ExitCode' | 'summaryFile' | 'startedElapsedS' | 'endedElapsedS' | 'k6PeakRssBytes'>,
 ): RoundRecord {
   const m = summary?.metrics ?? {};
-  const failed = failedThresholds(m);
+  const failed = thresholdNames(m, true);
   return {
     ...base,
     iterations: m.iterations?.values.count ?? 0,
@@ -103,6 +103,7 @@ export function roundRecord(
     checksRate: m.checks?.values.rate ?? null,
     thresholdsOk: failed.length === 0,
     failedThresholds: failed,
+    thresholds: thresholdNames(m, false),
     custom: customFigures(m),
   };
 }

@@ -14,6 +14,8 @@ import { profileNamed } from '../../run/profiles.js';
 import { referenceTarget } from '../../run/reference-target.js';
 import { runProtocol, type RunResult } from '../../run/protocol.js';
 import { SCENARIOS, scenarioLoad } from '../../run/scenarios.js';
+import { addCiOptions, ciRuns, writeCiOutputs, type CiFlags } from '../ci-outputs.js';
+import { writeCompareHtml, writeRunHtml } from '../html-report.js';
 import { runInterrupts } from '../interrupt.js';
 import { emitJson, say, terminalWidth, timestamp } from '../io.js';
 import { wholeNumber } from '../parse.js';
@@ -51,8 +53,8 @@ export function loadtestCommand(): Command {
     .option('--scenario <name...>', `scenarios to run, or "all" (default: ${DEFAULT_SCENARIOS.join(', ')})`, DEFAULT_SCENARIOS)
     .option('--rounds <n>', 'load rounds per variant', wholeNumber(2, 1000))
     .option('--out <dir>', 'results folder (default ./heapgate-results/<time>)');
-  return addJudgeOptions(addEvidenceOptions(cmd)).action(
-    async (o: { profile: string; scenario: string[]; rounds?: number; out?: string; metric?: string; leakThreshold?: number; minGrowth?: number } & EvidenceFlags) => {
+  return addCiOptions(addJudgeOptions(addEvidenceOptions(cmd))).action(
+    async (o: CiFlags & EvidenceFlags & { profile: string; scenario: string[]; rounds?: number; out?: string; metric?: string; leakThreshold?: number; minGrowth?: number }) => {
       const profile = profileNamed(o.profile);
       const outDir = path.resolve(o.out ?? path.join(RESULTS_DIR, timestamp()));
       const interrupts = runInterrupts();
@@ -83,14 +85,22 @@ export function loadtestCommand(): Command {
           );
         };
         const leaky = await run('leaky');
-        pairs.push({ scenario, leaky, fixed: await run('fixed') });
+        await writeRunHtml(leaky.files.dir, leaky);
+        const fixed = await run('fixed');
+        await writeRunHtml(fixed.files.dir, fixed);
+        pairs.push({ scenario, leaky, fixed });
       }
 
       const width = terminalWidth();
       const seed = (name: string) => (SCENARIOS[name]?.seed ? ` (seed ${SCENARIOS[name]!.seed})` : '');
       const titleOf = (p: Pair) => `heapgate: ${p.scenario}${seed(p.scenario)}, leaky vs fixed (${profile.name} profile)`;
       const reportPath = path.join(outDir, 'report.md');
-      await writeFile(reportPath, pairs.map((p) => renderCompareMarkdown(p.leaky, p.fixed, { width: Math.min(width, 100), title: titleOf(p) })).join('\n'));
+      const markdown = pairs.map((p) => renderCompareMarkdown(p.leaky, p.fixed, { width: Math.min(width, 100), title: titleOf(p) })).join('\n');
+      await writeFile(reportPath, markdown);
+      // Each pair's comparison page, beside its two run folders: <out>/<scenario>/report.html.
+      const pages = await Promise.all(pairs.map((p) => writeCompareHtml(p.leaky, p.fixed, path.join(outDir, p.scenario, 'report.html'), { title: titleOf(p) })));
+      const runs = pairs.flatMap((p) => [p.leaky, p.fixed]);
+      const ci = await writeCiOutputs({ runs: ciRuns(runs.map((r) => r.files.dir), runs), markdown, title: `heapgate loadtest (${profile.name} profile)` }, o);
       for (const p of pairs) say(renderCompareTerminal(p.leaky, p.fixed, { width, title: titleOf(p) }));
       const ok = pairs.every(meetsExpectation);
       const wallS = (Date.now() - started) / 1000;
@@ -102,6 +112,8 @@ export function loadtestCommand(): Command {
         ok,
         wallSeconds: wallS,
         report: reportPath,
+        html: pages,
+        ...ci,
         scenarios: Object.fromEntries(pairs.map((p) => [p.scenario, { leaky: summary(p.leaky), fixed: summary(p.fixed) }])),
       });
       process.exitCode = exitCode(pairs);

@@ -6,10 +6,11 @@
 import { Command, Option } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { EXIT, HeapgateError } from '../../model/errors.js';
+import { EXIT, HeapgateError, isHeapgateError } from '../../model/errors.js';
 import { RESULTS_DIR, SCENARIOS_DIST, scenarioBundle } from '../../model/paths.js';
-import type { DiskWatch, JudgeOptions, SignalSpec, Verdict } from '../../model/types.js';
+import type { DiskWatch, JudgeOptions, SignalSpec } from '../../model/types.js';
 import { exitCodeForVerdict } from '../../reports/gate.js';
+import type { RunView } from '../../reports/render/run-view.js';
 import { renderRunSummary } from '../../reports/render/terminal.js';
 import { remoteSettings, targetUrl, type RemoteFlags } from '../../run/remote.js';
 import { profileNamed } from '../../run/profiles.js';
@@ -18,7 +19,9 @@ import { loadFor, withWork, workFromFlags, type ScenarioLoad, type WorkFlags } f
 import { scriptFromArg } from '../../run/script.js';
 import { referenceTarget } from '../../run/reference-target.js';
 import type { TargetPreset, TargetSpec } from '../../run/target-process.js';
+import { addCiOptions, ciRuns, writeCiOutputs } from '../ci-outputs.js';
 import { configRuns } from '../config.js';
+import { writeRunHtml } from '../html-report.js';
 import { runInterrupts } from '../interrupt.js';
 import { addRemoteOptions } from '../remote-flags.js';
 import { addMemoryLimitOptions, memoryLimitPlan, type MemoryLimitFlags } from '../memory-flags.js';
@@ -74,6 +77,10 @@ interface RunFlags extends WorkFlags, MemoryLimitFlags, RemoteFlags, EvidenceFla
   leakThreshold?: number;
   minGrowth?: number;
   config?: string;
+  /** Run the scenario this many times, into <out>/rep-1 … rep-N (base vs head: median ± MAD). */
+  repeat?: number;
+  junit?: string;
+  metricsOut?: string;
   /** From heapgate.config.json, which no flag sets: the service's environment, and the signals. */
   targetEnv?: Record<string, string>;
   signals?: SignalSpec[] | null;
@@ -160,30 +167,37 @@ export function runCommand(): Command {
     .option('--watch-file <name=path>', 'file of a --start service to sample (bytes), repeatable', collectWatch('--watch-file'), [])
     .option('--keep-target-data', "keep the reference target's uploads and log after the run")
     .option('--python-agent', "put heapgate's agent on a CPython service's PYTHONPATH so it can force gc.collect() (else CPython is judged on RSS)")
-    .option('--target-arg <arg>', 'extra flag for the reference target, repeatable, e.g. --target-arg=--defects=base64', (v: string, prev: string[]) => [...prev, v], []);
-  return addJudgeOptions(addEvidenceOptions(addRemoteOptions(addMemoryLimitOptions(cmd)))).action(async (scenario: string | undefined, o: RunFlags, self: Command) => {
+    .option('--target-arg <arg>', 'extra flag for the reference target, repeatable, e.g. --target-arg=--defects=base64', (v: string, prev: string[]) => [...prev, v], [])
+    .option('--repeat <n>', 'run it n times, into <out>/rep-1 … rep-n, for base-vs-head comparisons (compare, gate --baseline), 1 to 100', wholeNumber(1, 100));
+  return addCiOptions(addJudgeOptions(addEvidenceOptions(addRemoteOptions(addMemoryLimitOptions(cmd))))).action(async (scenario: string | undefined, o: RunFlags, self: Command) => {
     const interrupts = runInterrupts();
     const fromConfig = configRuns(scenario, self);
     if (!fromConfig) {
-      const { outDir, verdict } = await runScenario(scenario!, o, interrupts);
-      emitJson({ run: outDir, ...verdict });
-      process.exitCode = exitCodeForVerdict(verdict);
+      const reps = await runRepeats(scenario!, o, interrupts);
+      const ci = await writeCiOutputs({ runs: ciRuns(reps.map((r) => r.outDir), reps.map((r) => r.run)), title: `heapgate run ${scenario}` }, o);
+      const json = reps.map((r) => ({ run: r.outDir, ...r.run.verdict }));
+      emitJson(json.length === 1 ? { ...json[0]!, ...ci } : { runs: json, ...ci });
+      // Every repeat runs; the command ends with the code of the first that did not pass.
+      process.exitCode = reps.map((r) => exitCodeForVerdict(r.run.verdict)).find((c) => c !== EXIT.ok) ?? EXIT.ok;
       return;
     }
-    const results: Array<{ scenario: string; run: string; verdict: Verdict }> = [];
+    const results: Array<{ scenario: string; run: string; view: RunView }> = [];
     for (const r of fromConfig.runs) {
       // An interrupt between two scenarios ends the command: the next one is not started.
       interrupts.signal.throwIfAborted();
       interrupts.onMeasuring();
       const flagged = Object.keys(r.sources).filter((k) => r.sources[k] === 'flag');
       say(`heapgate: ${r.name} from ${fromConfig.file}${flagged.length ? ` (flags over the file: ${flagged.join(', ')})` : ''}`);
-      const { outDir, verdict } = await runScenario(r.script, { ...o, ...r.settings, out: r.outDir, signals: r.signals }, interrupts);
-      results.push({ scenario: r.name, run: outDir, verdict });
+      const reps = await runRepeats(r.script, { ...o, ...r.settings, out: r.outDir, signals: r.signals }, interrupts);
+      for (const rep of reps) results.push({ scenario: r.name, run: rep.outDir, view: rep.run });
     }
-    const json = results.map((r) => ({ scenario: r.scenario, run: r.run, ...r.verdict }));
-    emitJson(scenario === undefined ? json : json[0]);
+    const ci = await writeCiOutputs({ runs: ciRuns(results.map((r) => r.run), results.map((r) => r.view)), title: `heapgate run (${path.basename(fromConfig.file)})` }, o);
+    const json = results.map((r) => ({ scenario: r.scenario, run: r.run, ...r.view.verdict }));
+    // The CI files' paths go beside the runs only when asked for: the JSON stays what it was otherwise.
+    const withCi = Object.keys(ci).length ? { runs: json, ...ci } : null;
+    emitJson(withCi ?? (scenario === undefined || json.length > 1 ? json : json[0]));
     // Every scenario runs; the command ends with the code of the first that did not pass, in the file's order.
-    process.exitCode = results.map((r) => exitCodeForVerdict(r.verdict)).find((c) => c !== EXIT.ok) ?? EXIT.ok;
+    process.exitCode = results.map((r) => exitCodeForVerdict(r.view.verdict)).find((c) => c !== EXIT.ok) ?? EXIT.ok;
   });
 }
 
@@ -193,8 +207,28 @@ function remotePlan(o: RemoteFlags): Pick<RunPlan, 'allowRemote' | 'promql'> {
   return { ...(remote.allowRemote ? { allowRemote: true } : {}), promql: remote.promql };
 }
 
-/** One scenario, start to verdict, as the flags (a config's merged in) describe it. */
-async function runScenario(scenario: string, o: RunFlags, interrupts: ReturnType<typeof runInterrupts>): Promise<{ outDir: string; verdict: Verdict }> {
+/**
+ * The scenario --repeat times (default once): one run folder each, <out>/rep-1 … rep-N when more
+ * than one, in order. An interrupt between two repeats ends the command: the next is not started.
+ */
+async function runRepeats(scenario: string, o: RunFlags, interrupts: ReturnType<typeof runInterrupts>): Promise<Array<{ outDir: string; run: RunView }>> {
+  const n = o.repeat ?? 1;
+  if (n === 1) return [await runScenario(scenario, o, interrupts)];
+  const root = path.resolve(o.out ?? path.join(RESULTS_DIR, `${timestamp()}-${path.basename(scenario, path.extname(scenario))}`));
+  const reps: Array<{ outDir: string; run: RunView }> = [];
+  for (let i = 1; i <= n; i++) {
+    if (i > 1) {
+      interrupts.signal.throwIfAborted();
+      interrupts.onMeasuring();
+    }
+    say(`heapgate: repeat ${i} of ${n}`);
+    reps.push(await runScenario(scenario, { ...o, out: path.join(root, `rep-${i}`) }, interrupts));
+  }
+  return reps;
+}
+
+/** One scenario, start to verdict, as the flags (a config's merged in) describe it; report.html written. */
+async function runScenario(scenario: string, o: RunFlags, interrupts: ReturnType<typeof runInterrupts>): Promise<{ outDir: string; run: RunView }> {
   const profile = profileNamed(o.profile);
   const script = scriptFromArg(scenario, o.bundle ? { bundle: true } : {});
   const own = loadFor(script, profile.name);
@@ -220,7 +254,12 @@ async function runScenario(scenario: string, o: RunFlags, interrupts: ReturnType
     ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
   };
   say(`heapgate: ${script.given}, ${profile.name} profile: ${load.description} → ${plan.outDir}`);
-  const run = await runProtocol(plan, { ...interrupts, log: (l) => say(`  ${l}`) });
+  const run = await runProtocol(plan, { ...interrupts, log: (l) => say(`  ${l}`) }).catch(async (e: unknown) => {
+    // An interrupted run's folder is complete (its verdict says interrupted): it gets its page too.
+    if (isHeapgateError(e) && e.code === 'ABORTED') await writeRunHtml(plan.outDir).catch(() => undefined);
+    throw e;
+  });
   say(renderRunSummary(run, { width: terminalWidth() }));
-  return { outDir: plan.outDir, verdict: run.verdict };
+  say(`  report: ${await writeRunHtml(plan.outDir, run)}`);
+  return { outDir: plan.outDir, run };
 }

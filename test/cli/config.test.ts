@@ -125,6 +125,10 @@ describe('config problems, one line each naming the key', () => {
     assert.deepEqual(problems(config((c) => (c.scenarios[0].rounds = 1))), ['scenarios[0].rounds: 1 is not a whole number from 2 to 1000']);
   });
 
+  it('repeat out of range', () => {
+    assert.deepEqual(problems(config((c) => (c.scenarios[0].repeat = 0))), ['scenarios[0].repeat: 0 is not a whole number from 1 to 100']);
+  });
+
   it('a k6 metric name that cannot be one', () => {
     assert.deepEqual(problems(config((c) => (c.scenarios[0].per = { metric: 'http reqs' }))), [
       'scenarios[0].per.metric: "http reqs" is not a k6 metric name (letters, digits and _, e.g. http_reqs)',
@@ -294,6 +298,7 @@ describe('configToPlans: flag > file > default', () => {
       c.scenarios[0].env = { VUS: '5', MAX_POLLS: '40' };
       c.scenarios[0].profile = 'smoke';
       c.scenarios[0].rounds = 4;
+      c.scenarios[0].repeat = 3;
       c.scenarios[0].budget = { rss: '600MB' };
       c.scenarios[0].per = { metric: 'http_reqs' }; // named as --per names it: "request"
       c.scenarios[0].signals = [
@@ -320,6 +325,7 @@ describe('configToPlans: flag > file > default', () => {
       watchFile: [],
       profile: 'smoke',
       rounds: 4,
+      repeat: 3,
       env: { VUS: '5', MAX_POLLS: '40' },
       label: 'checkout',
       budgetRss: 600 * 1024 * 1024,
@@ -344,6 +350,7 @@ describe('configToPlans: flag > file > default', () => {
       signals: 'config',
       profile: 'config',
       rounds: 'config',
+      repeat: 'config',
       label: 'default',
       'budget.rss': 'config',
       bundle: 'default',
@@ -358,6 +365,7 @@ describe('configToPlans: flag > file > default', () => {
     ]);
     assert.equal(jobs!.settings.profile, 'default');
     assert.equal(jobs!.settings.rounds, undefined);
+    assert.equal(jobs!.settings.repeat, undefined, 'once');
     assert.equal(jobs!.settings.budgetRss, undefined, 'the scenario’s own budget');
     assert.equal(jobs!.sources.profile, 'default');
     assert.deepEqual(jobs!.signals![0]!.work, 'iterations', 'per iteration when nothing says otherwise');
@@ -366,12 +374,13 @@ describe('configToPlans: flag > file > default', () => {
   it('a flag given on the command line beats the file', () => {
     const [checkout] = configToPlans(
       file,
-      { profile: 'default', rounds: 2, env: { VUS: '10' }, label: 'leaky', out: 'elsewhere', budgetRss: 1024, baseUrl: 'http://127.0.0.1:9090', bundle: true, per: 'data_sent' },
+      { profile: 'default', rounds: 2, repeat: 5, env: { VUS: '10' }, label: 'leaky', out: 'elsewhere', budgetRss: 1024, baseUrl: 'http://127.0.0.1:9090', bundle: true, per: 'data_sent' },
       { resultsRoot: ROOT },
     );
     const s = checkout!.settings;
     assert.equal(s.profile, 'default');
     assert.equal(s.rounds, 2);
+    assert.equal(s.repeat, 5);
     assert.deepEqual(s.env, { VUS: '10', MAX_POLLS: '40' }, '-e replaces one variable, the others stay');
     assert.equal(s.label, 'leaky');
     assert.equal(s.budgetRss, 1024);

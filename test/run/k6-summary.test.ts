@@ -49,6 +49,7 @@ describe('roundRecord', () => {
       checksRate: 1,
       thresholdsOk: true,
       failedThresholds: [],
+      thresholds: ['checks: rate>0.99', 'job_timeouts: count==0'],
       custom: { job_timeouts: 0, 'job_polls.avg': 1.5, 'job_polls.p95': 3 },
     });
   });
@@ -58,6 +59,8 @@ describe('roundRecord', () => {
     const r = roundRecord(failed, base);
     assert.equal(r.thresholdsOk, false);
     assert.deepEqual(r.failedThresholds, ['job_timeouts: count==0']);
+    // Every threshold, passed or not, is kept too: a JUnit testcase each.
+    assert.deepEqual(r.thresholds, ['checks: rate>0.99', 'job_timeouts: count==0']);
     const none = roundRecord(null, base);
     assert.equal(none.iterations, 0);
     assert.equal(none.thresholdsOk, true);
