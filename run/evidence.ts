@@ -140,16 +140,39 @@ export async function takeEvidence(
   return { tables, failures, cost };
 }
 
+/** A settle's reading and the work done before it, in the primary signal's unit. */
+export interface ReadingSoFar {
+  value: number;
+  work: number;
+}
+
 /**
  * Whether to take evidence at the settle whose reading is the last of `readingsSoFar` (baseline
- * first): always, never, or — for 'leaks' — once a reading has risen above the baseline, and at
- * every settle after (`started`: a census was taken at an earlier settle).
+ * first): always, never, or — for 'leaks' — once the reading has risen above the baseline by more
+ * than the leak line (the primary signal's limit times the work since, and at least the noise
+ * floor), and at every settle after (`started`: a census was taken at an earlier settle).
+ *
+ *   reading ┤            ●   ← above the line: looks like a leak, take evidence from here on
+ *           ┤        ╱‾‾‾‾   limit × work (or the noise floor, whichever is higher)
+ *           ┤  ● ╱ ●         ← noise over a settling service: no census, no cost to the target
+ *  baseline ●───────────── work
+ *
+ * Any rise at all was the first rule: noise alone rises half the time, so nearly every passing run
+ * paid for snapshots, and a snapshot's RSS (+42 MB on seed 002's fixed model) put it over budget.
  */
-export function wantEvidence(mode: EvidenceMode, readingsSoFar: readonly number[], started: boolean): boolean {
+export function wantEvidence(
+  mode: EvidenceMode,
+  readingsSoFar: readonly ReadingSoFar[],
+  started: boolean,
+  line: { limitPerUnit: number; floorBytes: number },
+): boolean {
   if (mode === 'off') return false;
   if (mode === 'always') return true;
   if (started) return true;
-  return readingsSoFar.length > 1 && readingsSoFar[readingsSoFar.length - 1]! > readingsSoFar[0]!;
+  if (readingsSoFar.length < 2) return false;
+  const base = readingsSoFar[0]!;
+  const last = readingsSoFar[readingsSoFar.length - 1]!;
+  return last.value - base.value > Math.max(line.floorBytes, line.limitPerUnit * (last.work - base.work));
 }
 
 /** The tables of evidence.jsonl in the order taken; [] when the run took none. */

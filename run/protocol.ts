@@ -15,10 +15,12 @@ import { settledWindow } from '../model/settle.js';
 import { CGROUP_COLUMNS, RUNTIME_HEAP_COLUMN, type EvidenceMode, type JudgeOptions, type RunMeta, type Sample, type SettleRecord, type Verdict } from '../model/types.js';
 import { Sampler } from '../monitor/sampler.js';
 import { CgroupSource } from '../monitor/sources/cgroup-source.js';
-import { analyse } from '../reports/analysis/analyse.js';
+import { analyse, signalSpecs } from '../reports/analysis/analyse.js';
+import { DEFAULT_JUDGE_OPTIONS } from '../reports/analysis/judge.js';
+import { cumulativeWork } from '../reports/analysis/readings.js';
 import { chooseMetric, metricValue } from '../reports/analysis/metric.js';
 import { loadRun, writeVerdict } from '../reports/run-dir.js';
-import { dropSnapshots, judgeEvidence, takeEvidence, wantEvidence } from './evidence.js';
+import { dropSnapshots, judgeEvidence, takeEvidence, wantEvidence, type ReadingSoFar } from './evidence.js';
 import { describeHeapReadings, openHeapCollector } from './heap-collector.js';
 import { ensureK6, type K6Binary } from './k6-binary.js';
 import { K6_EXIT_NAMES, runK6 } from './k6-round.js';
@@ -336,9 +338,15 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, spec, watch,
     await sampler.start();
     for (const w of sampler.warnings) ctx.log(`warning: ${w}`);
     const metric = chooseMetric(sampler.columns, plan.judge?.metric ?? null).metric;
-    // Each settle's reading so far (baseline first), for when to take evidence; whether one was taken.
-    const readingsSoFar: number[] = [];
+    // Each settle's reading so far (baseline first) and the work before it, for when to take
+    // evidence against the primary signal's leak line; whether one was taken.
+    const readingsSoFar: ReadingSoFar[] = [];
     let evidenceStarted = false;
+    const primary = signalSpecs(meta)[0]!;
+    const leakLine = {
+      limitPerUnit: plan.judge?.leakBytesPerUnit ?? primary.limitPerUnit,
+      floorBytes: plan.judge?.noiseFloorBytes ?? DEFAULT_JUDGE_OPTIONS.noiseFloorBytes,
+    };
 
     const settle = async (phase: string): Promise<void> => {
       sampler.setPhase(phase);
@@ -375,13 +383,14 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, spec, watch,
       record.durationS = (Date.now() - started) / 1000;
       meta.settles.push(record);
       ctx.log(`${plan.label ?? plan.scenario}: ${phase} ${record.stable ? 'still' : 'NOT still'} after ${record.durationS.toFixed(1)} s, ${record.gcRequests} GC (${record.method})`);
-      if (values.length > 0) readingsSoFar.push(settledWindow(values, rule).median);
+      const round = Number(/^settle-(\d+)$/.exec(phase)?.[1] ?? 0);
+      if (values.length > 0) readingsSoFar.push({ value: settledWindow(values, rule).median, work: cumulativeWork(meta, round, primary) });
       await evidence(phase, record, heapBytes);
     };
 
     // After the reading, in a phase of its own: the census's cost to the target is no reading and no peak.
     const evidence = async (phase: string, record: SettleRecord, heapBytes: number | null): Promise<void> => {
-      if (collector.processes.length === 0 || !wantEvidence(meta.evidenceMode ?? 'leaks', readingsSoFar, evidenceStarted)) return;
+      if (collector.processes.length === 0 || !wantEvidence(meta.evidenceMode ?? 'leaks', readingsSoFar, evidenceStarted, leakLine)) return;
       evidenceStarted = true;
       sampler.setPhase(phase.replace(/^settle-/, 'evidence-'));
       // Under a memory limit, what is left of it: a heap snapshot must not be what kills the target.

@@ -12,7 +12,7 @@
 // strings those nodes name; everything else is scanned past.
 import CDP from 'chrome-remote-interface';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
 import { performance } from 'node:perf_hooks';
 import { findInspector } from '../runtime/node-inspector.js';
 import type { TypeCount } from './types.js';
@@ -24,6 +24,10 @@ export async function takeHeapSnapshot(pid: number, file: string): Promise<{ dur
   if (!url) throw new Error(`node ${pid} has no inspector on a loopback port`);
   const client = await CDP({ target: url, local: true });
   const out = createWriteStream(file);
+  // Settles with the stream: a write error (a full disk) rejects it here, never as an unhandled
+  // 'error' event that would end heapgate itself.
+  const written = finished(out);
+  written.catch(() => {});
   let bytes = 0;
   try {
     // Chunks come as events while takeHeapSnapshot is pending; the write stream queues them.
@@ -35,9 +39,9 @@ export async function takeHeapSnapshot(pid: number, file: string): Promise<{ dur
     await client.HeapProfiler.takeHeapSnapshot({ reportProgress: false });
   } finally {
     out.end();
-    await once(out, 'close');
     await client.close().catch(() => {});
   }
+  await written;
   return { durationMs: performance.now() - start, bytes };
 }
 

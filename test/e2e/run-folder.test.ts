@@ -32,7 +32,7 @@ describe('a run folder: a load that failed, and --out on a folder that holds a r
     for (const r of meta.rounds) assert.ok(r.iterations > 0, `round ${r.round}: k6 ran ${r.iterations} iterations`);
     const gate = await heapgate(['gate', dir]);
     assert.equal(gate.exitCode, 97);
-    assert.match(String(gate.stderr), /^heapgate gate: invalid — the load did not happen: load-1: 0 % of checks passed; 100 % of requests failed; k6 thresholds failed · load-2: /);
+    assert.match(String(gate.stderr), /^heapgate gate: job-flow\/leaky: invalid — the load did not happen: load-1: 0 % of checks passed; 100 % of requests failed; k6 thresholds failed · load-2: /);
   });
 
   it('the same --out again is refused, exit 2, before a target or k6 starts', async () => {

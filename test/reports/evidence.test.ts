@@ -90,13 +90,24 @@ describe('evidenceSummary', () => {
 });
 
 describe('wantEvidence', () => {
-  it('always, off, and leaks: from the first reading above the baseline on', () => {
-    assert.equal(wantEvidence('always', [10], false), true);
-    assert.equal(wantEvidence('off', [10, 20], true), false);
-    assert.equal(wantEvidence('leaks', [10], false), false, 'not at the baseline');
-    assert.equal(wantEvidence('leaks', [10, 9], false), false);
-    assert.equal(wantEvidence('leaks', [10, 11], false), true);
-    assert.equal(wantEvidence('leaks', [10, 11, 9], true), true, 'once started, every settle after');
+  // A 4 KiB-per-iteration limit with a 32 KiB floor: the line is max(32 KiB, 4 KiB × iterations).
+  const line = { limitPerUnit: 4096, floorBytes: 32 * 1024 };
+  const at = (value: number, work: number) => ({ value, work });
+  const base = at(50e6, 0);
+  it('always and off whatever the readings', () => {
+    assert.equal(wantEvidence('always', [base], false, line), true);
+    assert.equal(wantEvidence('off', [base, at(90e6, 100)], true, line), false);
+  });
+  it('leaks: from the first reading above the leak line on, never on noise over a settling service', () => {
+    assert.equal(wantEvidence('leaks', [base], false, line), false, 'not at the baseline');
+    assert.equal(wantEvidence('leaks', [base, at(49e6, 100)], false, line), false);
+    // Seed 002's fixed model: +126 KB over 1,124 requests is far under 4 KiB × 1,124 = 4.6 MB.
+    assert.equal(wantEvidence('leaks', [base, at(50e6 + 126e3, 1124)], false, line), false);
+    // +20 KB over 2 iterations: above 4 KiB × 2 but under the 32 KiB floor.
+    assert.equal(wantEvidence('leaks', [base, at(50e6 + 20e3, 2)], false, line), false);
+    // A 150 KiB-a-job leak: +15 MB after 100 jobs, far over 400 KiB.
+    assert.equal(wantEvidence('leaks', [base, at(50e6 + 15e6, 100)], false, line), true);
+    assert.equal(wantEvidence('leaks', [base, at(50e6 + 15e6, 100), at(49e6, 200)], true, line), true, 'once started, every settle after');
   });
 });
 
