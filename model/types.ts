@@ -187,6 +187,14 @@ export interface SamplerStats {
   cpuUserMs: number;
   cpuSystemMs: number;
   wallMs: number;
+  /** How late ticks started after they were due (monitor/clock.ts); absent in older runs. */
+  latenessMs?: { p50: number; p99: number; max: number };
+  /**
+   * Each source's reads and their summed wall time, ms (proc, prometheus, runtime, disk, …): the
+   * sources of one tick read concurrently, so a slow scrape's wait is its own and not the proc
+   * source's. Absent in older runs.
+   */
+  sources?: Record<string, { reads: number; wallMs: number }>;
 }
 
 export interface ProtocolOptions {
