@@ -62,6 +62,12 @@ bench-readings: build
 bench-detect: setup
 	node dist/bench/detect.js $(BENCH_ARGS)
 
+# heapgate's sampler (before/after issue 11's proc source, and the whole Sampler) against pidstat on
+# a tree of 1, 10, 100 children at 1, 10, 50 Hz: CPU per tick, ratios, tick lateness. Installs
+# sysstat with apt-get when pidstat is missing. Quick: BENCH_ARGS="--seconds 3 --children 10 --rates 10"
+bench-sampler: build
+	node dist/bench/sampler.js $(BENCH_ARGS)
+
 # report.html of two recorded runs and their comparison: size and render time (nothing is run).
 bench-report: build
 	node dist/bench/report-render.js $(BEFORE) $(AFTER)
