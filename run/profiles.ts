@@ -17,9 +17,9 @@ const settle = { settleWindow: 3, settleToleranceBytes: 256 * 1024, settleTolera
 // Adaptive rounds (reports/analysis/adaptive.ts): 3 rounds at least, then more while a range
 // straddles its limit, up to 30 rounds or the time cap. A default round takes about 14 s (10 s of
 // load, 1 s cool-down, the settle), so 180 s is some 12 rounds, 120 s of them load; a seed round
-// about 18 s (300 s: 16 rounds); a smoke round about 6 s (60 s: 10 rounds).
+// about 19 s (420 s: 22 rounds; at 300 s its fixed target was still 77 B … 1.2 KB at round 15); a smoke round about 6 s (60 s: 10 rounds).
 export const PROFILES: Record<ProfileName, Profile> = {
-  seed: { name: 'seed', protocol: { rounds: 3, maxRounds: 30, maxDurationS: 300, cooldownS: 3, sampleIntervalMs: 1000, settleTimeoutS: 30, ...settle }, warmupS: 5 },
+  seed: { name: 'seed', protocol: { rounds: 3, maxRounds: 30, maxDurationS: 420, cooldownS: 3, sampleIntervalMs: 1000, settleTimeoutS: 30, ...settle }, warmupS: 5 },
   default: { name: 'default', protocol: { rounds: 3, maxRounds: 30, maxDurationS: 180, cooldownS: 1, sampleIntervalMs: 250, settleTimeoutS: 15, ...settle }, warmupS: 3 },
   smoke: { name: 'smoke', protocol: { rounds: 3, maxRounds: 30, maxDurationS: 60, cooldownS: 0.5, sampleIntervalMs: 100, settleTimeoutS: 10, ...settle }, warmupS: 1 },
 };

@@ -5,7 +5,7 @@ import { PROFILES, roundsOf } from '../../run/profiles.js';
 
 test('adaptive by default: the profile’s 3 rounds at least, then up to 30 or its time cap', () => {
   assert.deepEqual(roundsOf(PROFILES.default, {}), { rounds: 3, maxRounds: 30, maxDurationS: 180 });
-  assert.deepEqual(roundsOf(PROFILES.seed, {}), { rounds: 3, maxRounds: 30, maxDurationS: 300 });
+  assert.deepEqual(roundsOf(PROFILES.seed, {}), { rounds: 3, maxRounds: 30, maxDurationS: 420 });
   assert.deepEqual(roundsOf(PROFILES.smoke, {}), { rounds: 3, maxRounds: 30, maxDurationS: 60 });
 });
 
