@@ -8,7 +8,7 @@ SHELL := /bin/bash
 HEAPGATE := node dist/cli/main.js
 PROFILE ?= default
 
-.PHONY: setup build k6 pack loadtest test test-unit test-e2e report typecheck clean bench-upload bench-readings bench-report
+.PHONY: setup build k6 pack loadtest test test-unit test-e2e report typecheck clean bench-upload bench-readings bench-report bench-detect bench-sampler
 
 setup: k6
 
@@ -54,6 +54,19 @@ bench-upload: build
 # on an idle service, next to RSS's noise. Table on stderr, JSON on stdout.
 bench-readings: build
 	node dist/bench/readings.js $(BENCH_ARGS)
+
+# Detection power: the fixed target with an injected leak of N B/job (N = 0 … 16384), 10 clean runs
+# and 3 per N, through the real protocol, default and smoke profiles: leaks/settles/inconclusive and
+# time to verdict per N, the false alarms on N = 0. Table on stderr, JSON on stdout and in the out dir.
+# Quick: BENCH_ARGS="--profile smoke --clean-repeats 2 --repeats 1 --sizes 0,16384"
+bench-detect: setup
+	node dist/bench/detect.js $(BENCH_ARGS)
+
+# heapgate's sampler (before/after issue 11's proc source, and the whole Sampler) against pidstat on
+# a tree of 1, 10, 100 children at 1, 10, 50 Hz: CPU per tick, ratios, tick lateness. Installs
+# sysstat with apt-get when pidstat is missing. Quick: BENCH_ARGS="--seconds 3 --children 10 --rates 10"
+bench-sampler: build
+	node dist/bench/sampler.js $(BENCH_ARGS)
 
 # report.html of two recorded runs and their comparison: size and render time (nothing is run).
 bench-report: build

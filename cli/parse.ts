@@ -22,6 +22,17 @@ export function wholeNumber(min: number, max: number = Number.MAX_SAFE_INTEGER) 
   };
 }
 
+/**
+ * A length of time in seconds: "90", "90s", "3m", "2m30s". Whole seconds and minutes only, above
+ * zero: a cap of "0.5m" or "1e3" is more likely a typo than a wish.
+ */
+export function seconds(value: string): number {
+  const m = /^(?:(\d+)m)?(?:(\d+)s?)?$/.exec(value.trim());
+  const s = m && (m[1] !== undefined || m[2] !== undefined) ? Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0) : NaN;
+  if (!(s > 0)) throw new InvalidArgumentError('must be a time above zero in seconds or minutes, e.g. 90, 90s, 3m, 2m30s');
+  return s;
+}
+
 /** A domain parser as a commander option parser: its one-line error becomes a usage error. */
 function usageError<T>(parse: (value: string) => T) {
   return (value: string): T => {

@@ -187,10 +187,30 @@ export interface SamplerStats {
   cpuUserMs: number;
   cpuSystemMs: number;
   wallMs: number;
+  /** How late ticks started after they were due (monitor/clock.ts); absent in older runs. */
+  latenessMs?: { p50: number; p99: number; max: number };
+  /**
+   * Each source's reads and their summed wall time, ms (proc, prometheus, runtime, disk, …): the
+   * sources of one tick read concurrently, so a slow scrape's wait is its own and not the proc
+   * source's. Absent in older runs.
+   */
+  sources?: Record<string, { reads: number; wallMs: number }>;
 }
 
 export interface ProtocolOptions {
+  /** Load rounds; with adaptive rounds (maxRounds above it), the fewest that are run. */
   rounds: number;
+  /**
+   * Adaptive rounds (reports/analysis/adaptive.ts): while a signal's range still straddles its
+   * limit, another round is added, up to this many rounds in all. Absent (older runs) or equal to
+   * `rounds`: exactly `rounds` rounds.
+   */
+  maxRounds?: number;
+  /**
+   * Time cap of adaptive rounds, seconds from the first round's start: no round is added that
+   * would, by the rounds so far, end after it. Absent: no time cap.
+   */
+  maxDurationS?: number;
   /** Seconds of idle after each round before GC is forced. */
   cooldownS: number;
   sampleIntervalMs: number;
@@ -304,6 +324,8 @@ export interface RunMeta {
   memoryLimit?: MemoryLimitRecord | null;
   rounds: RoundRecord[];
   settles: SettleRecord[];
+  /** Why each round past the minimum was added, and why the rounds stopped; absent in fixed-round runs. */
+  adaptive?: AdaptiveRecord;
   /** When a census of live types was taken at settles (--evidence); absent in older runs. */
   evidenceMode?: EvidenceMode;
   sampler: SamplerStats | null;
@@ -311,6 +333,27 @@ export interface RunMeta {
   outcome: RunOutcome | null;
   /** One line saying why, when outcome is not 'completed'. */
   error: string | null;
+}
+
+/** One round added past the minimum, and the range that asked for it. */
+export interface AddedRound {
+  round: number;
+  /** One line: which signal's range straddles (or sits too close to) its limit, with the figures. */
+  reason: string;
+  signal: string;
+  retainedPerUnitRange: [number, number] | null;
+  limitPerUnit: number;
+  unit: string;
+}
+
+/** run-meta.json's account of adaptive rounds (reports/analysis/adaptive.ts). */
+export interface AdaptiveRecord {
+  minRounds: number;
+  maxRounds: number;
+  maxDurationS: number | null;
+  added: AddedRound[];
+  /** Why no further round was run, one line ("decided: leaks", "--max-rounds 20 reached", …); null while running. */
+  stopped: string | null;
 }
 
 /**

@@ -17,6 +17,18 @@ export interface ClockStats {
   /** Ticks whose function rejected (the clock keeps going). */
   failedTicks: number;
   lastError: unknown;
+  /**
+   * How late ticks started after they were due, ms (timer granularity, a busy event loop): median,
+   * 99th percentile and worst of the ticks run; 0 before any. Tick 0 runs at once and is not counted.
+   */
+  latenessMs: { p50: number; p99: number; max: number };
+}
+
+/** The q-quantile (0..1) of `xs` by the nearest-rank rule; 0 for none. */
+function quantile(xs: readonly number[], q: number): number {
+  if (xs.length === 0) return 0;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
 export interface SteadyClock {
@@ -32,7 +44,8 @@ export interface SteadyClock {
 export function startSteadyClock(intervalMs: number, tick: (n: number) => Promise<void>): SteadyClock {
   if (!(intervalMs > 0)) throw new RangeError(`interval must be positive, got ${intervalMs}`);
   const start = performance.now();
-  const stats: ClockStats = { ticks: 0, missedTicks: 0, failedTicks: 0, lastError: undefined };
+  const stats: Omit<ClockStats, 'latenessMs'> = { ticks: 0, missedTicks: 0, failedTicks: 0, lastError: undefined };
+  const lateness: number[] = [];
   let next = 0; // the lowest tick number not yet run nor missed
   let running: Promise<void> | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -69,7 +82,10 @@ export function startSteadyClock(intervalMs: number, tick: (n: number) => Promis
       // the previous tick is still busy.
       stats.missedTicks += due - next;
       if (running) stats.missedTicks++;
-      else run(due);
+      else {
+        lateness.push(performance.now() - (start + due * intervalMs));
+        run(due);
+      }
       next = due + 1;
     }
     schedule();
@@ -86,6 +102,6 @@ export function startSteadyClock(intervalMs: number, tick: (n: number) => Promis
       timer = null;
       while (running) await running;
     },
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, latenessMs: { p50: quantile(lateness, 0.5), p99: quantile(lateness, 0.99), max: Math.max(0, ...lateness) } }),
   };
 }

@@ -68,6 +68,9 @@ const MAX_WARNINGS = 50;
 interface Reader {
   source: SampleSource;
   guard: FailureStreak;
+  /** Reads and their summed wall time, ms: what each source costs a tick (SamplerStats.sources). */
+  reads: number;
+  readMs: number;
 }
 
 /** Values given to annotate(), waiting for their row. */
@@ -130,7 +133,7 @@ export class Sampler {
       );
     }
     sources.push(...(options.sources ?? []));
-    this.#readers = sources.map((source) => ({ source, guard: new FailureStreak() }));
+    this.#readers = sources.map((source) => ({ source, guard: new FailureStreak(), reads: 0, readMs: 0 }));
     this.#annotationColumns = [...(options.annotationColumns ?? [])];
     checkColumnOwners([
       ["samples.csv's head", SAMPLE_HEAD_COLUMNS],
@@ -225,11 +228,14 @@ export class Sampler {
   async #read(reader: Reader, values: SampleValues, elapsedS: number, phase: string) {
     const lines: string[] = [];
     const tick: Tick = { intervalMs: this.intervalMs, elapsedS, phase, warn: (line) => lines.push(line) };
+    const t0 = performance.now();
     const got = await reader.guard.attempt<ReadResult | void>(
       () => reader.source.read(values, tick),
       tick.warn,
       (why) => `source ${reader.source.name} failed at ${elapsedS.toFixed(3)} s: ${why}`,
     );
+    reader.reads++;
+    reader.readMs += performance.now() - t0;
     return { reader, result: got?.value, lines };
   }
 
@@ -370,6 +376,8 @@ export class Sampler {
       cpuUserMs: cpu.user / 1000,
       cpuSystemMs: cpu.system / 1000,
       wallMs,
+      latenessMs: clock.latenessMs,
+      sources: Object.fromEntries(this.#readers.map((r) => [r.source.name, { reads: r.reads, wallMs: r.readMs }])),
     };
   }
 

@@ -12,12 +12,13 @@ import { EXIT, HeapgateError } from '../model/errors.js';
 import { megabytes } from '../model/oom.js';
 import { runFiles, type RunFiles } from '../model/paths.js';
 import { settledWindow } from '../model/settle.js';
-import { CGROUP_COLUMNS, RUNTIME_HEAP_COLUMN, type EvidenceMode, type JudgeOptions, type RunMeta, type Sample, type SettleRecord, type Verdict } from '../model/types.js';
+import { CGROUP_COLUMNS, RUNTIME_HEAP_COLUMN, type EvidenceMode, type JudgeOptions, type ProtocolOptions, type RunMeta, type Sample, type SettleRecord, type Verdict } from '../model/types.js';
 import { Sampler } from '../monitor/sampler.js';
 import { CgroupSource } from '../monitor/sources/cgroup-source.js';
+import { adaptivePolicy, nextRound } from '../reports/analysis/adaptive.js';
 import { analyse, signalSpecs } from '../reports/analysis/analyse.js';
 import { DEFAULT_JUDGE_OPTIONS } from '../reports/analysis/judge.js';
-import { cumulativeWork } from '../reports/analysis/readings.js';
+import { cumulativeWork, settleRound } from '../reports/analysis/readings.js';
 import { chooseMetric, metricValue } from '../reports/analysis/metric.js';
 import { loadRun, writeVerdict } from '../reports/run-dir.js';
 import { dropSnapshots, judgeEvidence, takeEvidence, wantEvidence, type ReadingSoFar } from './evidence.js';
@@ -26,7 +27,7 @@ import { ensureK6, type K6Binary } from './k6-binary.js';
 import { K6_EXIT_NAMES, runK6 } from './k6-round.js';
 import { builtinScript, prepareScript, type ScriptSource } from './script.js';
 import { roundRecord } from './k6-summary.js';
-import type { Profile } from './profiles.js';
+import { roundsOf, type Profile } from './profiles.js';
 import type { ScenarioLoad } from './scenarios.js';
 import { startTarget, type RunningTarget, type TargetPreset, type TargetSpec } from './target-process.js';
 import { actuatorPrometheusUrl } from '../monitor/runtime/actuator.js';
@@ -52,6 +53,9 @@ export interface RunPlan {
   /** Scenario knobs for k6 on top of the load's (e.g. from --env KEY=VALUE). */
   k6Env: Record<string, string>;
   rounds?: number;
+  /** Adaptive rounds' caps (run/profiles.ts roundsOf): --max-rounds, --max-duration in seconds. */
+  maxRounds?: number;
+  maxDurationS?: number;
   judge?: Partial<JudgeOptions>;
   /** Overrides the load's RSS budget; null = none. */
   budgetRssBytes?: number | null;
@@ -166,6 +170,11 @@ function outputError(dir: string, e: unknown): HeapgateError {
   return new HeapgateError('OUTPUT_FAILED', EXIT.outputFailed, `cannot write the run folder ${dir} (${why})`, { cause: e });
 }
 
+function withoutCaps(p: ProtocolOptions): ProtocolOptions {
+  const { maxRounds: _rounds, maxDurationS: _duration, ...rest } = p;
+  return rest;
+}
+
 function initialMeta(plan: RunPlan, k6: K6Binary, watch: RunMeta['watch']): RunMeta {
   const p = plan.profile;
   return {
@@ -177,7 +186,7 @@ function initialMeta(plan: RunPlan, k6: K6Binary, watch: RunMeta['watch']): RunM
     label: plan.label,
     target: { command: '', pid: null, baseUrl: '', metricsUrl: null, gcUrl: null },
     k6: { path: k6.path, version: k6.version, source: k6.source },
-    protocol: { ...p.protocol, rounds: plan.rounds ?? p.protocol.rounds },
+    protocol: { ...withoutCaps(p.protocol), ...roundsOf(p, plan) },
     k6Env: { ...plan.load.k6Env, ...plan.k6Env },
     signals: plan.load.signals,
     watch,
@@ -196,6 +205,7 @@ function initialMeta(plan: RunPlan, k6: K6Binary, watch: RunMeta['watch']): RunM
 export async function runProtocol(plan: RunPlan, ctx: RunContext): Promise<RunResult> {
   // The limit and the budget in bytes, from the flags and the scenario's own box; bad ones are USAGE, before anything.
   plan = { ...plan, ...resolveMemoryLimit(plan) };
+  roundsOf(plan.profile, plan); // a cap below the minimum is refused before anything starts
   const files = runFiles(plan.outDir);
   // k6 first: a bad --k6 or a missing Go leaves no half-made run folder behind.
   const k6 = await ensureK6(ctx.log);
@@ -383,7 +393,7 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, spec, watch,
       record.durationS = (Date.now() - started) / 1000;
       meta.settles.push(record);
       ctx.log(`${plan.label ?? plan.scenario}: ${phase} ${record.stable ? 'still' : 'NOT still'} after ${record.durationS.toFixed(1)} s, ${record.gcRequests} GC (${record.method})`);
-      const round = Number(/^settle-(\d+)$/.exec(phase)?.[1] ?? 0);
+      const round = settleRound(phase) ?? 0;
       if (values.length > 0) readingsSoFar.push({ value: settledWindow(values, rule).median, work: cumulativeWork(meta, round, primary) });
       await evidence(phase, record, heapBytes);
     };
@@ -428,7 +438,8 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, spec, watch,
           k6PeakRssBytes: r.peakRssBytes,
         });
         meta.rounds.push(rec);
-        ctx.log(`${plan.label ?? plan.scenario}: round ${which}/${meta.protocol.rounds}: ${rec.iterations} iterations, p95 ${rec.httpP95Ms?.toFixed(1) ?? 'n/a'} ms`);
+        const of = which > meta.protocol.rounds ? ` (added; at most ${meta.protocol.maxRounds})` : `/${meta.protocol.rounds}`;
+        ctx.log(`${plan.label ?? plan.scenario}: round ${which}${of}: ${rec.iterations} iterations, p95 ${rec.httpP95Ms?.toFixed(1) ?? 'n/a'} ms`);
       }
       step.throwIfAborted();
       // 99 (thresholds failed) is a finding about the load, reported beside the verdict; any
@@ -445,13 +456,46 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, spec, watch,
       await load('warmup');
     }
     await settle('settle-baseline');
-    for (let round = 1; round <= meta.protocol.rounds; round++) {
-      sampler.setPhase(`load-${round}`);
-      await load(round);
-      sampler.setPhase(`cooldown-${round}`);
-      await sleep(meta.protocol.cooldownS * 1000, undefined, { signal: step });
-      await settle(`settle-${round}`);
-      await saveMeta();
+    // Adaptive rounds: after each settle the readings so far are judged (the same pure analysis
+    // as the verdict's), and another round is run only while a range still straddles its limit.
+    const policy = adaptivePolicy(meta.protocol);
+    if (policy) meta.adaptive = { minRounds: policy.minRounds, maxRounds: policy.maxRounds, maxDurationS: policy.maxDurationS, added: [], stopped: null };
+    const settleRows: Sample[] = [];
+    const offRows = sampler.onSample((s) => {
+      if (settleRound(s.phase) !== null) settleRows.push(s);
+    });
+    const roundsStarted = Date.now();
+    const roundSeconds: number[] = [];
+    try {
+      for (let round = 1; ; round++) {
+        const roundStarted = Date.now();
+        sampler.setPhase(`load-${round}`);
+        await load(round);
+        sampler.setPhase(`cooldown-${round}`);
+        await sleep(meta.protocol.cooldownS * 1000, undefined, { signal: step });
+        await settle(`settle-${round}`);
+        roundSeconds.push((Date.now() - roundStarted) / 1000);
+        if (!policy || !meta.adaptive) {
+          await saveMeta();
+          if (round >= meta.protocol.rounds) break;
+          continue;
+        }
+        const progress = { roundsDone: round, elapsedS: (Date.now() - roundsStarted) / 1000, roundSeconds };
+        const decision = nextRound(analyse(settleRows, meta, plan.judge), progress, policy);
+        if (!decision.more) {
+          meta.adaptive.stopped = decision.stopped;
+          if (round > policy.minRounds || !decision.stopped.startsWith('decided')) ctx.log(`${plan.label ?? plan.scenario}: rounds stop: ${decision.stopped}`);
+          await saveMeta();
+          break;
+        }
+        if (decision.added) {
+          meta.adaptive.added.push(decision.added);
+          ctx.log(`${plan.label ?? plan.scenario}: round ${decision.added.round} added: ${decision.added.reason}`);
+        }
+        await saveMeta();
+      }
+    } finally {
+      offRows();
     }
     // The last reading is taken: from here on an interrupt changes nothing, so it is not one. One
     // that came just before still counts, and its message ("stopping k6") stays true.

@@ -19,6 +19,8 @@ export const TARGET_USAGE = `usage: node --expose-gc dist/target-app/main.js --m
   --ttl-ms N           fixed mode: age after which an unfetched job is swept, ms (default ${TARGET_DEFAULTS.ttlMs})
   --sweep-ms N         fixed mode: sweep interval, ms (default ${TARGET_DEFAULTS.sweepMs})
   --max-upload-mb N    largest accepted job submission, MiB (default ${TARGET_DEFAULTS.maxUploadBytes / MIB})
+  --leak-bytes-per-job N  keep N bytes for every job submitted, in either mode: an injected leak of
+                       known size, for measuring what heapgate catches (default 0)
 seed 000's uploads (POST /api/uploads):
   --data-dir DIR       stored files in DIR/output/, the log in DIR/app.log (default: a new temp dir,
                        removed on exit)
@@ -43,6 +45,7 @@ const OPTIONS = {
   'ttl-ms': { type: 'string' },
   'sweep-ms': { type: 'string' },
   'max-upload-mb': { type: 'string' },
+  'leak-bytes-per-job': { type: 'string' },
   'data-dir': { type: 'string' },
   'upload-limit-mb': { type: 'string' },
   defects: { type: 'string' },
@@ -126,6 +129,7 @@ export function parseTargetArgs(argv: readonly string[]): TargetConfig {
     ttlMs: int('ttl-ms', TARGET_DEFAULTS.ttlMs, 1, Number.MAX_SAFE_INTEGER),
     sweepMs: int('sweep-ms', TARGET_DEFAULTS.sweepMs, 1, MAX_TIMER_MS),
     maxUploadBytes: mebibytes('max-upload-mb', TARGET_DEFAULTS.maxUploadBytes, 1024),
+    leakBytesPerJob: int('leak-bytes-per-job', TARGET_DEFAULTS.leakBytesPerJob, 0, 64 * MIB),
     // Absolute, because the launcher watches these paths from another working directory.
     dataDir: typeof dataDir === 'string' ? path.resolve(dataDir) : null,
     uploadLimitBytes: mebibytes('upload-limit-mb', TARGET_DEFAULTS.uploadLimitBytes, 1024),

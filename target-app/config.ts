@@ -24,6 +24,11 @@ export interface TargetConfig {
   ttlMs: number;
   /** Fixed mode: how often the sweeper looks for expired jobs, ms. */
   sweepMs: number;
+  /**
+   * Bytes kept for good for every job submitted, in either mode (0: none): a leak of known size
+   * beside the store's own behaviour, for the detection-power benchmark (bench/detect.ts).
+   */
+  leakBytesPerJob: number;
   /** Largest accepted job submission body (seed 001's two photos), bytes; larger is answered 413. */
   maxUploadBytes: number;
   /**
@@ -62,6 +67,7 @@ export const TARGET_DEFAULTS: Omit<TargetConfig, 'mode'> = {
   ttlMs: 10 * 60_000,
   sweepMs: 60_000,
   maxUploadBytes: 10 * 1024 * 1024,
+  leakBytesPerJob: 0,
   dataDir: null,
   uploadLimitBytes: 25 * 1024 * 1024,
   defects: null,

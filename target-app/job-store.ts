@@ -29,6 +29,8 @@ export interface JobStore {
   readonly mode: TargetMode;
   /** Jobs currently held. */
   readonly size: number;
+  /** The leak injected beside the store's own behaviour (--leak-bytes-per-job); null: none. */
+  readonly injected: InjectedLeak | null;
   /** Register a new PENDING job holding its upload; stamped with the store's clock. */
   create(upload: JobUpload): Job;
   get(id: string): Job | undefined;
@@ -44,20 +46,67 @@ export interface JobStore {
 export type Clock = () => number;
 const monotonic: Clock = () => performance.now();
 
+/**
+ * An injected leak of exactly so many bytes per job (--leak-bytes-per-job), nothing else: the bytes
+ * go into 16 KiB Buffers filled end to end, so what is kept is N × jobs rounded up to one chunk,
+ * off the V8 heap (external memory, counted in heapUsed + external). A Buffer per job would add its
+ * own object (~100 B) to every job and make a 64-byte leak a 160-byte one.
+ */
+export class InjectedLeak {
+  static readonly CHUNK_BYTES = 16 * 1024;
+  #chunks: Buffer[] = [];
+  #room = 0;
+  #kept = 0;
+
+  constructor(readonly bytesPerJob: number) {}
+
+  /** Keep another `bytesPerJob` bytes. */
+  job(): void {
+    let left = this.bytesPerJob;
+    while (left > 0) {
+      if (this.#room === 0) {
+        this.#chunks.push(Buffer.allocUnsafeSlow(InjectedLeak.CHUNK_BYTES).fill(0x6c));
+        this.#room = InjectedLeak.CHUNK_BYTES;
+      }
+      const take = Math.min(left, this.#room);
+      this.#room -= take;
+      left -= take;
+    }
+    this.#kept += this.bytesPerJob;
+  }
+
+  /** Bytes kept so far (jobs × bytesPerJob), and what the chunks holding them take. */
+  get keptBytes(): number {
+    return this.#kept;
+  }
+
+  get allocatedBytes(): number {
+    return this.#chunks.length * InjectedLeak.CHUNK_BYTES;
+  }
+}
+
 /** Shared bookkeeping; the subclasses differ only in when a job is let go. */
 abstract class MapJobStore implements JobStore {
   abstract readonly mode: TargetMode;
   protected readonly jobs = new Map<string, Job>();
+  /** The injected leak, when asked for (--leak-bytes-per-job); null: none. */
+  readonly injected: InjectedLeak | null;
 
   get size(): number {
     return this.jobs.size;
   }
 
-  constructor(protected readonly now: Clock) {}
+  constructor(
+    protected readonly now: Clock,
+    leakBytesPerJob = 0,
+  ) {
+    this.injected = leakBytesPerJob > 0 ? new InjectedLeak(leakBytesPerJob) : null;
+  }
 
   create(upload: JobUpload): Job {
     const job: Job = { id: randomUUID(), createdAt: this.now(), status: 'PENDING', upload, result: null };
     this.jobs.set(job.id, job);
+    this.injected?.job();
     return job;
   }
 
@@ -83,8 +132,8 @@ abstract class MapJobStore implements JobStore {
 export class LeakyJobStore extends MapJobStore {
   readonly mode = 'leaky' as const;
 
-  constructor(now: Clock = monotonic) {
-    super(now);
+  constructor(now: Clock = monotonic, leakBytesPerJob = 0) {
+    super(now, leakBytesPerJob);
   }
 
   resultDelivered(_id: string): void {
@@ -105,8 +154,9 @@ export class FixedJobStore extends MapJobStore {
     private readonly ttlMs: number,
     sweepMs: number,
     now: Clock = monotonic,
+    leakBytesPerJob = 0,
   ) {
-    super(now);
+    super(now, leakBytesPerJob);
     this.sweeper = setInterval(() => this.sweep(), sweepMs);
     // The sweeper must never be what keeps the process alive after the server closed.
     this.sweeper.unref();
@@ -136,6 +186,7 @@ export class FixedJobStore extends MapJobStore {
   }
 }
 
-export function createJobStore(config: Pick<TargetConfig, 'mode' | 'ttlMs' | 'sweepMs'>, now: Clock = monotonic): JobStore {
-  return config.mode === 'leaky' ? new LeakyJobStore(now) : new FixedJobStore(config.ttlMs, config.sweepMs, now);
+export function createJobStore(config: Pick<TargetConfig, 'mode' | 'ttlMs' | 'sweepMs'> & Partial<Pick<TargetConfig, 'leakBytesPerJob'>>, now: Clock = monotonic): JobStore {
+  const leak = config.leakBytesPerJob ?? 0;
+  return config.mode === 'leaky' ? new LeakyJobStore(now, leak) : new FixedJobStore(config.ttlMs, config.sweepMs, now, leak);
 }

@@ -20,7 +20,7 @@ import { runInterrupts } from '../interrupt.js';
 import { emitJson, say, terminalWidth, timestamp } from '../io.js';
 import { wholeNumber } from '../parse.js';
 import { addEvidenceOptions, evidenceMode, type EvidenceFlags } from '../evidence-flags.js';
-import { addJudgeOptions, checkScenario, judgeFromFlags } from './run.js';
+import { addJudgeOptions, addRoundsOptions, checkScenario, judgeFromFlags, roundsFromFlags, type RoundsFlags } from './run.js';
 
 type Pair = { scenario: string; leaky: RunResult; fixed: RunResult };
 
@@ -53,8 +53,8 @@ export function loadtestCommand(): Command {
     .option('--scenario <name...>', `scenarios to run, or "all" (default: ${DEFAULT_SCENARIOS.join(', ')})`, DEFAULT_SCENARIOS)
     .option('--rounds <n>', 'load rounds per variant', wholeNumber(2, 1000))
     .option('--out <dir>', 'results folder (default ./heapgate-results/<time>)');
-  return addCiOptions(addJudgeOptions(addEvidenceOptions(cmd))).action(
-    async (o: CiFlags & EvidenceFlags & { profile: string; scenario: string[]; rounds?: number; out?: string; metric?: string; leakThreshold?: number; minGrowth?: number }) => {
+  return addCiOptions(addJudgeOptions(addRoundsOptions(addEvidenceOptions(cmd)))).action(
+    async (o: CiFlags & EvidenceFlags & RoundsFlags & { profile: string; scenario: string[]; out?: string; metric?: string; leakThreshold?: number; minGrowth?: number }) => {
       const profile = profileNamed(o.profile);
       const outDir = path.resolve(o.out ?? path.join(RESULTS_DIR, timestamp()));
       const interrupts = runInterrupts();
@@ -79,7 +79,7 @@ export function loadtestCommand(): Command {
               k6Env: {},
               judge: judgeFromFlags(o),
               evidence: evidenceMode(o),
-              ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
+              ...roundsFromFlags(o),
             },
             { signal: interrupts.signal, onMeasured: interrupts.onMeasured, log: (l) => say(`  ${scenario} ${l}`) },
           );

@@ -13,7 +13,7 @@ import { exitCodeForVerdict } from '../../reports/gate.js';
 import type { RunView } from '../../reports/render/run-view.js';
 import { renderRunSummary } from '../../reports/render/terminal.js';
 import { remoteSettings, targetUrl, type RemoteFlags } from '../../run/remote.js';
-import { profileNamed } from '../../run/profiles.js';
+import { profileNamed, type RoundsFlags as PlanRounds } from '../../run/profiles.js';
 import { runProtocol, type RunPlan } from '../../run/protocol.js';
 import { loadFor, withWork, workFromFlags, type ScenarioLoad, type WorkFlags } from '../../run/scenarios.js';
 import { scriptFromArg } from '../../run/script.js';
@@ -27,7 +27,7 @@ import { addRemoteOptions } from '../remote-flags.js';
 import { addMemoryLimitOptions, memoryLimitPlan, type MemoryLimitFlags } from '../memory-flags.js';
 import { addEvidenceOptions, evidenceMode, type EvidenceFlags } from '../evidence-flags.js';
 import { emitJson, say, terminalWidth, timestamp } from '../io.js';
-import { byteSize, collectWatch, keyValue, metricExpression, wholeNumber } from '../parse.js';
+import { byteSize, collectWatch, keyValue, metricExpression, seconds, wholeNumber } from '../parse.js';
 
 export function checkScenario(name: string): string {
   if (existsSync(scenarioBundle(name))) return name;
@@ -41,8 +41,23 @@ export function checkScenario(name: string): string {
 export function addJudgeOptions(cmd: Command): Command {
   return cmd
     .option('--metric <expr>', 'column or a+b sum of columns to judge (default: node heap+external, JVM heap, else RSS)', metricExpression)
-    .option('--leak-threshold <size>', "retention per unit of work that counts as a leak, for the first (memory) signal (job-flow: 4KiB per iteration); sizes are binary: 1K = 1KB = 1KiB = 1024 B", byteSize)
+    .option('--leak-threshold <size>', "retention per unit of work that counts as a leak, for the first (memory) signal (job-flow: 1KiB per iteration); sizes are binary: 1K = 1KB = 1KiB = 1024 B", byteSize)
     .option('--min-growth <size>', 'growth across rounds a leak must also show, first signal (default 1MB)', byteSize);
+}
+
+/** Adaptive rounds' flags, shared by `run` and `loadtest` (run/profiles.ts roundsOf). */
+export function addRoundsOptions(cmd: Command): Command {
+  return cmd
+    .option('--max-rounds <n>', 'add rounds while a range straddles its limit, up to this many in all, 2 to 1000 (default 30; --rounds alone runs exactly that many)', wholeNumber(2, 1000))
+    .option('--max-duration <time>', "stop adding rounds once another would end past this time from the first round's start, e.g. 90s, 3m (default: the profile's, 3m)", seconds);
+}
+
+export function roundsFromFlags(o: RoundsFlags): PlanRounds {
+  return {
+    ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
+    ...(o.maxRounds !== undefined ? { maxRounds: o.maxRounds } : {}),
+    ...(o.maxDuration !== undefined ? { maxDurationS: o.maxDuration } : {}),
+  };
 }
 
 export function judgeFromFlags(o: { metric?: string; leakThreshold?: number; minGrowth?: number }): Partial<JudgeOptions> {
@@ -51,6 +66,13 @@ export function judgeFromFlags(o: { metric?: string; leakThreshold?: number; min
   if (o.leakThreshold !== undefined) j.leakBytesPerUnit = o.leakThreshold;
   if (o.minGrowth !== undefined) j.minGrowthBytes = o.minGrowth;
   return j;
+}
+
+/** --rounds, --max-rounds, --max-duration as commander gives them. */
+export interface RoundsFlags {
+  rounds?: number;
+  maxRounds?: number;
+  maxDuration?: number;
 }
 
 interface RunFlags extends WorkFlags, MemoryLimitFlags, RemoteFlags, EvidenceFlags {
@@ -62,6 +84,8 @@ interface RunFlags extends WorkFlags, MemoryLimitFlags, RemoteFlags, EvidenceFla
   gcUrl?: string;
   profile: string;
   rounds?: number;
+  maxRounds?: number;
+  maxDuration?: number;
   out?: string;
   label?: string;
   env: Record<string, string>;
@@ -157,7 +181,7 @@ export function runCommand(): Command {
     .option('--metrics-url <url>', 'Prometheus endpoint of the service, sampled beside /proc')
     .option('--gc-url <url>', 'HTTP endpoint that forces a full GC when POSTed to')
     .option('--profile <name>', 'load profile: seed, default, smoke', 'default')
-    .option('--rounds <n>', 'load rounds, 2 to 1000 (each followed by GC and a reading)', wholeNumber(2, 1000))
+    .option('--rounds <n>', 'load rounds, 2 to 1000 (each followed by GC and a reading); the fewest when --max-rounds or --max-duration is given, else exactly this many', wholeNumber(2, 1000))
     .option('--out <dir>', 'run folder (default ./heapgate-results/<time>-<scenario>)')
     .option('--force', 'replace the run already in --out (without it, a folder that is not empty is refused)')
     .option('--label <name>', 'name of this run in reports')
@@ -169,7 +193,7 @@ export function runCommand(): Command {
     .option('--python-agent', "put heapgate's agent on a CPython service's PYTHONPATH so it can force gc.collect() (else CPython is judged on RSS)")
     .option('--target-arg <arg>', 'extra flag for the reference target, repeatable, e.g. --target-arg=--defects=base64', (v: string, prev: string[]) => [...prev, v], [])
     .option('--repeat <n>', 'run it n times, into <out>/rep-1 … rep-n, for base-vs-head comparisons (compare, gate --baseline), 1 to 100', wholeNumber(1, 100));
-  return addCiOptions(addJudgeOptions(addEvidenceOptions(addRemoteOptions(addMemoryLimitOptions(cmd))))).action(async (scenario: string | undefined, o: RunFlags, self: Command) => {
+  return addCiOptions(addJudgeOptions(addRoundsOptions(addEvidenceOptions(addRemoteOptions(addMemoryLimitOptions(cmd)))))).action(async (scenario: string | undefined, o: RunFlags, self: Command) => {
     const interrupts = runInterrupts();
     const fromConfig = configRuns(scenario, self);
     if (!fromConfig) {
@@ -251,7 +275,7 @@ async function runScenario(scenario: string, o: RunFlags, interrupts: ReturnType
     ...(o.budgetRss !== undefined ? { budgetRssBytes: o.budgetRss } : {}),
     ...memoryLimitPlan(o),
     ...remotePlan(o),
-    ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
+    ...roundsFromFlags(o),
   };
   say(`heapgate: ${script.given}, ${profile.name} profile: ${load.description} → ${plan.outDir}`);
   const run = await runProtocol(plan, { ...interrupts, log: (l) => say(`  ${l}`) }).catch(async (e: unknown) => {

@@ -26,7 +26,7 @@ import {
 import { chartBox, escapeHtml, htmlTable, page, phaseNote, verdictTone } from './html/page.js';
 import { compareRows } from './markdown.js';
 import { evidenceCostText, retainerText, whatGrowsRows } from './evidence-text.js';
-import { budgetText, outcomeWord, readingMethod, readingName, readingNoun, readingsHeading, sideNames, signalNames, signalOf, thresholdsText, type RunView } from './run-view.js';
+import { budgetText, outcomeWord, readingMethod, readingName, readingNoun, readingsHeading, roundsText, adaptiveLines, sideNames, signalNames, signalOf, thresholdsText, type RunView } from './run-view.js';
 import { readingsTable, signalsTable } from './terminal.js';
 
 export interface CompareHtmlOptions {
@@ -40,7 +40,7 @@ function whoLine(run: RunView): string {
     `scenario ${meta.scenario}`,
     `profile ${meta.profile}`,
     ...(meta.label ? [`label ${meta.label}`] : []),
-    `${meta.protocol.rounds} rounds`,
+    roundsText(meta),
     `k6 ${meta.k6.version}`,
     `started ${meta.startedAt}`,
   ].join(' · ');
@@ -90,6 +90,12 @@ function roundsTable(run: RunView): string[][] {
   ];
 }
 
+/** Adaptive rounds: why each round past the minimum was added, and why they stopped; '' for fixed rounds. */
+function adaptiveList(run: RunView): string {
+  const lines = adaptiveLines(run.meta);
+  return lines.length ? `<ul class="adaptive">${lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>` : '';
+}
+
 /** A run's charts over time, every one on the run's seconds, cursors together. */
 function timeCharts(run: RunView, prefix: string) {
   const base = { sync: `${prefix}time`, xRange: timeSpan(run.samples) };
@@ -109,7 +115,7 @@ function timeSections(run: RunView, charts: TimeCharts, level: 'h2' | 'h3'): str
   const section = (title: string, body: string) => `<${level}>${escapeHtml(title)}</${level}>${body}`;
   return [
     charts.memory ? section('Memory over time', chartBox(charts.memory, phaseNote(readingName(run.verdict) === 'post-GC'))) : '',
-    charts.k6 ? section('k6 load', chartBox(charts.k6, K6_NOTE) + htmlTable(roundsTable(run), 'rounds')) : '',
+    charts.k6 ? section('k6 load', chartBox(charts.k6, K6_NOTE) + htmlTable(roundsTable(run), 'rounds') + adaptiveList(run)) : '',
     charts.counts ? section('Threads and file descriptors', chartBox(charts.counts)) : '',
     charts.disk ? section('Disk', chartBox(charts.disk)) : '',
   ].join('');

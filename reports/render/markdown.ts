@@ -14,6 +14,8 @@ import {
   readingsHeading,
   readingRounds,
   retainedText,
+  roundsText,
+  adaptiveLines,
   sideNames,
   signalNames,
   signalOf,
@@ -80,6 +82,7 @@ export function compareRows(before: RunView, after: RunView): CompareRow[] {
     row('peak', (r) => formatBytes(r.verdict.peakBytes)),
     ...rounds.map((n) => row(`reading after round ${n}`, (r) => postGc(r.verdict, n))),
     row('growth across rounds', (r) => formatBytes(r.verdict.growthBytes, { sign: true })),
+    row('rounds', (r) => roundsText(r.meta)),
     row('iterations', (r) => formatCount(r.verdict.iterations)),
     row('http p95 (worst round)', (r) => formatMs(r.verdict.k6.httpP95Ms)),
     row('check rate', (r) => formatRate(r.verdict.k6.checksRate)),
@@ -109,6 +112,14 @@ function whatGrowsSections(runs: readonly RunView[], names: readonly string[]): 
       ...(retainer ? ['', `Held by: \`${retainer.replace(/`/g, "'")}\``] : []),
       ...(e.note ? ['', e.note] : []),
     ];
+  });
+}
+
+/** Each run's added rounds with their reasons (adaptive rounds), one list per run that has any. */
+function addedRoundsSection(runs: readonly RunView[], names: readonly string[]): string[] {
+  return runs.flatMap((run, i) => {
+    const lines = adaptiveLines(run.meta);
+    return lines.length ? ['', `Rounds of **${names[i]}**:`, '', ...lines.map((l) => `- ${l}`)] : [];
   });
 }
 
@@ -168,6 +179,7 @@ export function renderCompareMarkdown(before: RunView, after: RunView, opts: Com
     '',
     `- **${names[0]}**: ${before.verdict.reason}`,
     `- **${names[1]}**: ${after.verdict.reason}`,
+    ...addedRoundsSection([before, after], names),
     '',
     `### ${readingsHeading([before, after])}`,
     '',
@@ -188,5 +200,6 @@ export function renderCompareTerminal(before: RunView, after: RunView, opts: Com
     '',
     `${names[0]}: ${before.verdict.reason}`,
     `${names[1]}: ${after.verdict.reason}`,
+    ...[before, after].flatMap((r, i) => adaptiveLines(r.meta).map((l) => `${names[i]}: ${l}`)),
   ].join('\n');
 }

@@ -64,6 +64,29 @@ export function readingRounds(meta: RunMeta, readings: readonly Reading[]): numb
   return Array.from({ length: last }, (_, i) => i + 1);
 }
 
+/** "3 rounds", or with adaptive rounds "5 rounds (3 + 2 added)" and "3 rounds (adaptive, none added)". */
+export function roundsText(meta: Pick<RunMeta, 'protocol' | 'rounds' | 'adaptive'>): string {
+  const run = Math.max(meta.rounds.length, meta.adaptive ? 0 : meta.protocol.rounds);
+  const a = meta.adaptive;
+  const plural = (n: number) => `${n} round${n === 1 ? '' : 's'}`;
+  if (!a) return plural(run);
+  return a.added.length === 0 ? `${plural(run)} (adaptive, none added)` : `${plural(run)} (${a.minRounds} + ${a.added.length} added)`;
+}
+
+/**
+ * Adaptive rounds in lines: one per added round with the reason it was added, then why they
+ * stopped. [] for a run of fixed rounds.
+ */
+export function adaptiveLines(meta: Pick<RunMeta, 'adaptive'>): string[] {
+  const a = meta.adaptive;
+  if (!a) return [];
+  const cap = `at least ${a.minRounds}, at most ${a.maxRounds}${a.maxDurationS !== null ? ` or ${Math.round(a.maxDurationS)} s` : ''}`;
+  return [
+    ...a.added.map((r) => `round ${r.round} added: ${r.reason}`),
+    `rounds ${cap}; ${a.stopped ? `stopped: ${a.stopped}` : 'not finished'}`,
+  ];
+}
+
 /** The two names of a comparison: the runs' labels, or before/after (memlab: control/treatment). */
 export function sideNames(before: RunView, after: RunView): [string, string] {
   const a = before.meta.label ?? 'before';

@@ -19,7 +19,7 @@ import {
   formatSeconds,
   pluralUnit,
 } from './format.js';
-import { budgetText, metricOverTime, outcomeWord, readingMethod, readingName, readingRounds, retainedText, thresholdsText, type RunView } from './run-view.js';
+import { budgetText, metricOverTime, outcomeWord, readingMethod, readingName, readingRounds, retainedText, roundsText, adaptiveLines, thresholdsText, type RunView } from './run-view.js';
 
 export type { RunView } from './run-view.js';
 
@@ -86,7 +86,7 @@ export function renderRunSummary(run: RunView, opts: { width: number }): string 
     `scenario ${meta.scenario}`,
     `profile ${meta.profile}`,
     ...(meta.label ? [`label ${meta.label}`] : []),
-    `${meta.protocol.rounds} rounds`,
+    roundsText(meta),
     `k6 ${meta.k6.version}`,
   ].join(' · ');
 
@@ -104,6 +104,8 @@ export function renderRunSummary(run: RunView, opts: { width: number }): string 
     ],
     // k6's verdict on its own load, apart from heapgate's on memory: failed thresholds gate with 96.
     ['thresholds', thresholdsText(run)],
+    // Adaptive rounds: why each round past the minimum was added, and why they stopped.
+    ...adaptiveLines(meta).map((line, i) => [i === 0 ? 'rounds' : '', line]),
     // What grows per unit of work (the census after each settle), and what taking it cost.
     ...(verdict.evidence ? evidenceFacts(verdict.evidence) : []),
   ];

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { InvalidArgumentError } from 'commander';
 import fc from 'fast-check';
-import { byteSize, collectWatch, keyValue, metricExpression, wholeNumber } from '../../cli/parse.js';
+import { byteSize, collectWatch, keyValue, metricExpression, seconds, wholeNumber } from '../../cli/parse.js';
 import { HeapgateError } from '../../model/errors.js';
 import { parseSize } from '../../model/size.js';
 
@@ -52,6 +52,16 @@ describe('option parsers', () => {
     // Number() takes all of these; none is a count anyone writes.
     for (const bad of ['1e20', '1e3', '2.5', '3.0', '0x10', ' 7', '7 ', '+7', '-1', '', 'Infinity', '99999999999999999999']) {
       assert.throws(() => wholeNumber(0)(bad), InvalidArgumentError, JSON.stringify(bad));
+    }
+  });
+
+  it('seconds: whole seconds or minutes, above zero', () => {
+    assert.equal(seconds('90'), 90);
+    assert.equal(seconds('90s'), 90);
+    assert.equal(seconds('3m'), 180);
+    assert.equal(seconds('2m30s'), 150);
+    for (const bad of ['0', '0s', '', 'm', 's', '1.5m', '1e3', '-5', '3h', '90 s']) {
+      assert.throws(() => seconds(bad), usage('must be a time above zero in seconds or minutes, e.g. 90, 90s, 3m, 2m30s'), JSON.stringify(bad));
     }
   });
 

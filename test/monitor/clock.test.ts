@@ -15,13 +15,17 @@ describe('startSteadyClock', () => {
     await sleep(330);
     const due = Math.floor((performance.now() - t0) / 20) + 1;
     await clock.stop();
-    const { ticks, missedTicks } = clock.stats();
+    const { ticks, missedTicks, latenessMs } = clock.stats();
     assert.equal(seen[0]!.n, 0);
+    // Lateness is measured from each tick's due time: never negative, quantiles in order.
+    assert.ok(latenessMs.p50 >= 0 && latenessMs.p50 <= latenessMs.p99 && latenessMs.p99 <= latenessMs.max, JSON.stringify(latenessMs));
     assert.equal(ticks, seen.length);
     // Every due tick either ran or was counted as missed: no drift, nothing lost silently.
     assert.ok(ticks + missedTicks >= seen.at(-1)!.n + 1);
     assert.ok(ticks + missedTicks <= due, `${ticks} + ${missedTicks} ticks, ${due} due`);
     assert.ok(ticks >= 8, `only ${ticks} ticks in 330 ms`);
+    // Each tick ran at due + lateness: the worst lateness covers the latest tick seen.
+    for (const { n, at } of seen.slice(1)) assert.ok(at - n * 20 <= latenessMs.max + 2, `tick ${n} at ${at.toFixed(1)} ms, max lateness ${latenessMs.max.toFixed(1)} ms`);
     for (const { n, at } of seen) assert.ok(at >= n * 20 - 2, `tick ${n} ran early, at ${at.toFixed(1)} ms`);
     // Tick numbers strictly increase.
     for (let k = 1; k < seen.length; k++) assert.ok(seen[k]!.n > seen[k - 1]!.n);

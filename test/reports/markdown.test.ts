@@ -43,6 +43,7 @@ test('the comparison rows, in order', () => {
       'reading after round 3',
       'reading after round 4',
       'growth across rounds',
+      'rounds',
       'iterations',
       'http p95 (worst round)',
       'check rate',

@@ -76,6 +76,20 @@ describe('leaky vs fixed', () => {
     assert.equal(store.size, 0);
   });
 
+  test('an injected leak keeps exactly N bytes per job, in 16 KiB chunks, even in the fixed store', (t) => {
+    const store = createJobStore({ mode: 'fixed', ttlMs: 1, sweepMs: 60_000, leakBytesPerJob: 5000 });
+    t.after(() => store.close());
+    assert.ok(store instanceof FixedJobStore);
+    for (let i = 0; i < 7; i++) store.resultDelivered(store.create({ parent1: Buffer.from('a'), parent2: Buffer.from('b') }).id);
+    assert.equal(store.size, 0);
+    // 7 × 5000 B = 35,000 B, in ⌈35,000 / 16,384⌉ = 3 chunks.
+    assert.equal(store.injected?.keptBytes, 35_000);
+    assert.equal(store.injected?.allocatedBytes, 3 * 16_384);
+    const plain = createJobStore({ mode: 'fixed', ttlMs: 1, sweepMs: 60_000 });
+    assert.equal(plain.injected, null);
+    plain.close();
+  });
+
   test('createJobStore picks the implementation by mode', () => {
     const leaky = createJobStore({ mode: 'leaky', ttlMs: 1, sweepMs: 1 });
     const fixed = createJobStore({ mode: 'fixed', ttlMs: 1, sweepMs: 1 });

@@ -21,11 +21,11 @@ describe('parseTargetArgs', () => {
       '--ttl-ms', '5000', '--sweep-ms', '100', '--max-upload-mb', '0.5',
       '--data-dir', '/srv/target', '--upload-limit-mb', '128', '--defects', 'full-log,whole-body',
       '--retention-sweep-ms', '200', '--retention-age-s', '0', '--retention-max-mb', '0.25',
-      '--model-mb', '64',
+      '--model-mb', '64', '--leak-bytes-per-job', '256',
     ]);
     assert.deepEqual(config, {
       mode: 'fixed', host: '::1', port: 8080, resultBytes: 64 * 1024, jobMs: 0,
-      ttlMs: 5000, sweepMs: 100, maxUploadBytes: 512 * 1024,
+      ttlMs: 5000, sweepMs: 100, maxUploadBytes: 512 * 1024, leakBytesPerJob: 256,
       dataDir: '/srv/target', uploadLimitBytes: 128 * 1024 * 1024, defects: ['whole-body', 'full-log'],
       retentionSweepMs: 200, retentionAgeMs: 0, retentionMaxBytes: 256 * 1024,
       modelBytes: 64 * 1024 * 1024,
@@ -42,6 +42,7 @@ describe('parseTargetArgs', () => {
       [['--mode', 'fixed', '--max-upload-mb', '0'], "--max-upload-mb must be a number above 0 and at most 1024, got '0'"],
       [['--mode', 'fixed', '--host', '192.168.0.1'], "--host must be a loopback address (127.0.0.1, ::1, localhost), got '192.168.0.1'"],
       [['--mode', 'fixed', 'extra'], "Unexpected argument 'extra'"],
+      [['--mode', 'fixed', '--leak-bytes-per-job', '1K'], "--leak-bytes-per-job must be an integer from 0 to 67108864, got '1K'"],
     ];
     for (const [argv, message] of cases) {
       assert.throws(
