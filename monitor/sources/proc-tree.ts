@@ -15,8 +15,8 @@
 // synchronous reads: a /proc read never waits on a disk, and a sync read costs a fraction of an
 // async one (no thread-pool hop, no promise per file).
 import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
-import type { ProcReading } from './proc.js';
-import { CLK_TCK, parseStat, parseStatus, type StatFields } from './proc.js';
+import type { ProcReading, ProcessFigures } from './proc.js';
+import { parseStat, parseStatus, sumTree, type StatFields } from './proc.js';
 
 /** A full pass over every /proc/<pid>/stat at most this often. */
 export const RESCAN_MS = 5000;
@@ -163,13 +163,7 @@ export class ProcTreeReader {
     const inTree = new Set(order);
     for (const pid of this.#members.keys()) if (!inTree.has(pid)) this.#forget(pid);
 
-    let rss = 0;
-    let peak = 0;
-    let threads = 0;
-    let fds: number | null = 0;
-    let ticksUser = 0;
-    let ticksSystem = 0;
-    let count = 0;
+    const figures: ProcessFigures[] = [];
     let memberGone = false;
     for (const pid of order) {
       const m = this.#member(pid);
@@ -192,26 +186,12 @@ export class ProcTreeReader {
       this.#ppid.set(pid, stat.ppid);
       const status = parseStatus(statusText);
       if (pid === this.root && isDead(status.state)) return null;
-      ticksUser += stat.utime + stat.cutime;
-      ticksSystem += stat.stime + stat.cstime;
-      if (isDead(status.state)) continue;
-      count += 1;
-      rss += status.rssBytes;
-      peak += status.hwmBytes;
-      threads += status.threads;
-      fds = fds === null ? null : countFds(pid, fds);
+      // A zombie's fd folder is empty: only live members are listed (sumTree counts theirs only).
+      figures.push({ stat, status, fds: isDead(status.state) ? 0 : countFds(pid) });
     }
     // A member gone: its children are re-parented away; the next tick reads their new ppid.
     if (memberGone) this.#lastRescan = -Infinity;
-    return {
-      proc_rss_bytes: rss,
-      proc_rss_peak_bytes: peak,
-      proc_threads: threads,
-      proc_open_fds: fds,
-      proc_cpu_user_s: ticksUser / CLK_TCK,
-      proc_cpu_system_s: ticksSystem / CLK_TCK,
-      proc_count: count,
-    };
+    return sumTree(figures);
   }
 
   /** Close every open file. */
@@ -221,13 +201,13 @@ export class ProcTreeReader {
 }
 
 /** `sofar` plus the fds of `pid`; null when they may not be listed (another user's process). */
-function countFds(pid: number, sofar: number): number | null {
+function countFds(pid: number): number | null {
   try {
-    return sofar + readdirSync(`/proc/${pid}/fd`).length;
+    return readdirSync(`/proc/${pid}/fd`).length;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'EPERM') return null;
-    if (isGone(e)) return sofar;
+    if (isGone(e)) return 0;
     throw e;
   }
 }

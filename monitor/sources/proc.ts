@@ -95,7 +95,7 @@ export function parseStat(text: string): StatFields | null {
 }
 
 /** One process's own figures. `fds` is null when its fd folder may not be listed. */
-interface ProcessFigures {
+export interface ProcessFigures {
   status: StatusFields;
   stat: StatFields;
   fds: number | null;
@@ -320,6 +320,14 @@ export async function readProcTree(pid: number): Promise<ProcReading | null> {
   const descendants = (await treePids(pid)).slice(1);
   const others = await Promise.all(descendants.map((p) => readProcess(p)));
 
+  return sumTree([root, ...others].filter((p): p is ProcessFigures => p !== null));
+}
+
+/**
+ * A tree's sums from its members' figures (readProcTree's comment says what each means); the one
+ * place that adds them up, for readProcTree and the ProcTreeReader that follows a tree (proc-tree.ts).
+ */
+export function sumTree(members: Iterable<ProcessFigures>): ProcReading {
   let rss = 0;
   let peak = 0;
   let threads = 0;
@@ -327,8 +335,7 @@ export async function readProcTree(pid: number): Promise<ProcReading | null> {
   let ticksUser = 0;
   let ticksSystem = 0;
   let count = 0;
-  for (const p of [root, ...others]) {
-    if (!p) continue; // vanished between listing and reading
+  for (const p of members) {
     ticksUser += p.stat.utime + p.stat.cutime;
     ticksSystem += p.stat.stime + p.stat.cstime;
     if (isDead(p.status.state)) continue;

@@ -26,7 +26,7 @@ import { DEFAULT_MEMORY_SIGNAL, DISK_NOISE_FLOOR_BYTES, judge, judgeOptions, unm
 import { chooseMetric, diskSubject, isDiskColumn, metricColumns, metricValue, RSS, sampleColumns } from './metric.js';
 import { failedLoad } from './load-check.js';
 import { analyseLatencySignal, isTrendSignal } from './latency.js';
-import { cumulativeWork, extractReadings, isEvidencePhase, roundsWithoutWork } from './readings.js';
+import { extractReadings, signalVerdict, isEvidencePhase, roundsWithoutWork } from './readings.js';
 
 const SIGNALS = osConstants.signals as Record<string, number>;
 
@@ -197,21 +197,7 @@ function analyseSignal(
           },
           context,
         );
-  const lastRound = Math.max(0, ...meta.rounds.map((r) => r.round));
-  return {
-    name: spec.name,
-    outcome: judgement.outcome,
-    reason: judgement.reason,
-    metric,
-    unit: spec.unit,
-    readings,
-    retainedPerUnit: judgement.retainedPerUnit,
-    retainedPerUnitRange: judgement.retainedPerUnitRange,
-    growthBytes: judgement.growthBytes,
-    noiseBytes: judgement.noiseBytes,
-    limitPerUnit: spec.limitPerUnit,
-    work: cumulativeWork(meta, lastRound, spec),
-  };
+  return signalVerdict(meta, spec, metric, readings, judgement);
 }
 
 /**

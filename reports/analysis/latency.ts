@@ -30,7 +30,7 @@ import type { Reading, RoundRecord, RunMeta, SignalSpec, SignalVerdict } from '.
 import { pluralUnit } from '../render/format.js';
 import { formatMsPerThousand, formatMsPerThousandRange } from '../render/latency-text.js';
 import { fitNumbers, fitReadings, unmeasured, type Judgement } from './judge.js';
-import { cumulativeWork } from './readings.js';
+import { signalVerdict } from './readings.js';
 
 /** Smallest noise assumed for one stretch's mean, ms: below k6's timing and scheduling jitter. */
 export const LATENCY_NOISE_FLOOR_MS = 0.01;
@@ -131,22 +131,7 @@ export function analyseLatencySignal(meta: RunMeta, spec: SignalSpec & { trend: 
     readings.length === 0
       ? unmeasured(`no k6 trend ${spec.trend}_at_<position> in the summaries, so its growth along the ${spec.unit}s cannot be measured`, [])
       : judgeLatency(readings, { unit: spec.unit, limitPerUnit: spec.limitPerUnit, minGrowthMs: spec.minGrowthBytes, noiseFloorMs: LATENCY_NOISE_FLOOR_MS }, subject);
-  const lastRound = Math.max(0, ...meta.rounds.map((r) => r.round));
-  return {
-    name: spec.name,
-    outcome: judgement.outcome,
-    reason: judgement.reason,
-    metric: `${spec.trend}_at_*`,
-    unit: spec.unit,
-    readings,
-    retainedPerUnit: judgement.retainedPerUnit,
-    retainedPerUnitRange: judgement.retainedPerUnitRange,
-    growthBytes: judgement.growthBytes,
-    noiseBytes: judgement.noiseBytes,
-    limitPerUnit: spec.limitPerUnit,
-    work: cumulativeWork(meta, lastRound, spec),
-    quantity: 'ms',
-  };
+  return { ...signalVerdict(meta, spec, `${spec.trend}_at_*`, readings, judgement), quantity: 'ms' };
 }
 
 /** Whether a signal is judged on a k6 trend rather than on samples.csv. */

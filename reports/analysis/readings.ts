@@ -10,7 +10,8 @@
 //  ╭╯╰╮│╰╮│╰─╯╰──────────────────╮  ↓
 //  ╯  ╰╯ ╰╯                      ╰──┬─────┬  ← the last `window` rows: median = value,
 //                                   └window┘    max − min = spread
-import type { Reading, RoundRecord, RunMeta, Sample, SignalSpec } from '../../model/types.js';
+import type { Reading, RoundRecord, RunMeta, Sample, SignalSpec, SignalVerdict } from '../../model/types.js';
+import type { Judgement } from './judge.js';
 import { median, settledWindow } from '../../model/settle.js';
 import { metricValue } from './metric.js';
 
@@ -126,4 +127,23 @@ export function extractReadings(
         elapsedS: elapsed[elapsed.length - 1]!,
       };
     });
+}
+
+/** A signal's verdict from its spec, readings and judgement: the one shape every signal's analysis returns. */
+export function signalVerdict(meta: RunMeta, spec: SignalSpec, metric: string, readings: Reading[], judgement: Judgement): SignalVerdict {
+  const lastRound = Math.max(0, ...meta.rounds.map((r) => r.round));
+  return {
+    name: spec.name,
+    outcome: judgement.outcome,
+    reason: judgement.reason,
+    metric,
+    unit: spec.unit,
+    readings,
+    retainedPerUnit: judgement.retainedPerUnit,
+    retainedPerUnitRange: judgement.retainedPerUnitRange,
+    growthBytes: judgement.growthBytes,
+    noiseBytes: judgement.noiseBytes,
+    limitPerUnit: spec.limitPerUnit,
+    work: cumulativeWork(meta, lastRound, spec),
+  };
 }
