@@ -64,15 +64,7 @@ import type { JudgeOptions, Reading, SignalOutcome, SignalSpec } from '../../mod
 import { formatBytes, formatPerUnit, formatPerUnitRange, formatWork, pluralUnit } from '../render/format.js';
 import { settlePhase } from './readings.js';
 
-/**
- * 1 KiB per iteration (4 KiB before issue 11), from the noise of the fixed reference target: one
- * post-GC reading of its Node heap varies by about ±100 KB (smoke: ±102 KB at ~390 iterations a
- * round, -4 B/iter ± 383 B over 3 rounds; default: +741 B ± 800 B over 600 iterations). The limit
- * must be one the slowest profile can settle under within its time cap: seed 001's 3 s polls give
- * ~15 iterations a round, so its range is ±~6.8 KB at 3 rounds and, narrowing as n^-1.5, under
- * ±1 KB by ~10 rounds (its 300 s cap). 256 B would need ±128 B, which seed pacing never reaches.
- */
-export const DEFAULT_LEAK_BYTES_PER_ITERATION = 1024;
+export const DEFAULT_LEAK_BYTES_PER_ITERATION = 4096;
 export const DEFAULT_MIN_GROWTH_BYTES = 1024 * 1024;
 export const DEFAULT_NOISE_FLOOR_BYTES = 32 * 1024;
 /**

@@ -434,8 +434,7 @@ describe('configToPlans: flag > file > default', () => {
     );
     const [checkout, jobs] = configToPlans(c, {}, { resultsRoot: ROOT });
     assert.deepEqual(checkout!.signals, [
-      // The default memory signal's limit, 1 KiB per unit (was 4 KiB before issue 11).
-      { name: 'memory', metric: null, work: 'uploads_accepted', workScale: 1, unit: 'upload', limitPerUnit: 1024, minGrowthBytes: 1024 * 1024 },
+      { name: 'memory', metric: null, work: 'uploads_accepted', workScale: 1, unit: 'upload', limitPerUnit: 4096, minGrowthBytes: 1024 * 1024 },
     ]);
     assert.equal(jobs!.signals, null);
     assert.equal(jobs!.sources.signals, 'default');

@@ -58,9 +58,8 @@ test('defaults are the documented ones: no overrides, memory per iteration for r
     ...DEFAULT_JUDGE_OPTIONS,
     skipReadings: 2,
   });
-  // 1 KB per iteration (issue 11: 4 KB before), at least 1 MiB of growth; the synthetic runs name
-  // their memory signal with the older 4 KB limit, which their reasons are worded against.
-  assert.deepEqual(DEFAULT_MEMORY_SIGNAL, { ...MEMORY_PER_ITERATION, limitPerUnit: 1024 });
+  // 4 KB per iteration, at least 1 MiB of growth: the synthetic runs' memory signal spells it out.
+  assert.deepEqual(DEFAULT_MEMORY_SIGNAL, MEMORY_PER_ITERATION);
 });
 
 test('leaks: an exact 8 KB/iter line, noise at the floor', () => {
