@@ -98,17 +98,17 @@ export function formatPerUnitRange(
 }
 
 /**
- * A count that is a reading or a slope, not a tally: threads, open fds, a fit through them.
- * Whole readings print whole; a slope keeps the digits that matter: 2.0417 → "2.04", 13.25 →
- * "13.3", 412.6 → "413". With `sign`, positive values get a `+`.
+ * A count that is a reading or a slope, not a tally: threads, open fds, a fit through them. The
+ * digits that matter, trailing zeros dropped: 2.0417 → "2.04", 13.25 → "13.3", 412.6 → "413",
+ * 2.0000001 → "2", 0.05 → "0.05". With `sign`, positive values get a `+`.
  */
 export function formatCountFigure(n: number | null, opts: NumberFormat = {}): string {
   if (n === null || !Number.isFinite(n)) return NONE;
   const abs = Math.abs(n);
-  const digits = opts.digits ?? (Number.isInteger(n) || abs >= 100 ? 0 : abs >= 10 ? 1 : 2);
+  const digits = opts.digits ?? (abs >= 100 ? 0 : abs >= 10 ? 1 : 2);
   const text = abs.toFixed(digits);
   const sign = Number(text) === 0 ? '' : signOf(n, opts);
-  return `${sign}${Number(text).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
+  return `${sign}${Number(text).toLocaleString('en-US', { maximumFractionDigits: digits })}`;
 }
 
 /** What a signal's readings are in (SignalVerdict.quantity): bytes (memory, disk) or a count (threads, fds). */
