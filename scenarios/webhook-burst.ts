@@ -10,6 +10,7 @@ import http from 'k6/http';
 import { check } from 'k6';
 import { Counter } from 'k6/metrics';
 import type { Options } from 'k6/options';
+import { constantArrival } from './lib/arrival';
 import { envNumber, envString } from './lib/env';
 import { summaryOutputs } from './lib/summary';
 
@@ -32,16 +33,8 @@ const deliveriesFailed = new Counter('webhook_deliveries_failed');
 
 export const options: Options = {
   scenarios: {
-    webhook_burst: {
-      executor: 'constant-arrival-rate',
-      rate: RATE,
-      timeUnit: '1s',
-      duration: DURATION,
-      preAllocatedVUs: PRE_VUS,
-      maxVUs: MAX_VUS,
-      // An event in flight at the round's end is finished: its deliveries are part of the round.
-      gracefulStop: '30s',
-    },
+    // An event in flight at the round's end is finished: its deliveries are part of the round.
+    webhook_burst: constantArrival({ rate: RATE, duration: DURATION, preAllocatedVUs: PRE_VUS, maxVUs: MAX_VUS, gracefulStop: '30s' }),
   },
   thresholds: {
     checks: ['rate>0.99'],

@@ -12,7 +12,7 @@
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { sendError, sendJson } from './http-util.js';
+import { readBodyWithin, sendError, sendJson } from './http-util.js';
 import { DeliveryDb, MAX_OPEN_CONNECTIONS, recordOutcome, recordPending, withConnection } from './webhook-db.js';
 import { WorkerRegistry, workerPerDelivery, workerPool } from './webhook-workers.js';
 
@@ -130,15 +130,7 @@ export function createWebhookRoutes(o: WebhookOptions): WebhookRoutes {
 
 /** The whole body as text, or null once it is over MAX_EVENT_BYTES. */
 async function readBody(req: IncomingMessage): Promise<string | null> {
-  if (Number(req.headers['content-length']) > MAX_EVENT_BYTES) return null;
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const part of req as AsyncIterable<Buffer>) {
-    size += part.length;
-    if (size > MAX_EVENT_BYTES) return null;
-    parts.push(part);
-  }
-  return Buffer.concat(parts, size).toString('utf8');
+  return (await readBodyWithin(req, MAX_EVENT_BYTES))?.toString('utf8') ?? null;
 }
 
 function isJsonObject(text: string): boolean {

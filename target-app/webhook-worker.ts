@@ -3,9 +3,10 @@
 // with the subscriber's status. It never exits by itself: its port keeps listening for the next
 // delivery until the main thread terminates it — which is what a leaky registry never does.
 //
-// The agent is the worker's own: pooled workers keep one keep-alive socket to their subscriber
-// (bounded, so sockets are no growth between rounds); a worker per delivery opens a connection
-// and closes it.
+// The agent is the worker's own: a pooled worker keeps one keep-alive socket to its subscriber
+// while deliveries keep coming, and closes it after IDLE_SOCKET_MS without one — so between
+// rounds the pool holds no sockets, which are then neither growth nor noise in a reading of the
+// fds. A worker per delivery opens a connection and closes it.
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -25,8 +26,11 @@ export interface WorkerOptions {
   keepAlive: boolean;
 }
 
+/** An idle keep-alive socket is closed after this long (the agent's timeout applies to free sockets). */
+const IDLE_SOCKET_MS = 250;
+
 const options = workerData as WorkerOptions;
-const agent = new http.Agent({ keepAlive: options.keepAlive, maxSockets: 1, maxFreeSockets: 1 });
+const agent = new http.Agent({ keepAlive: options.keepAlive, maxSockets: 1, maxFreeSockets: 1, timeout: IDLE_SOCKET_MS });
 
 function post(job: DeliveryJob): Promise<number> {
   const signature = createHmac('sha256', job.secret).update(job.body).digest('hex');

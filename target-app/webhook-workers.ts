@@ -149,20 +149,28 @@ export function workerPool(registry: WorkerRegistry, size = POOL_WORKERS): Deliv
   let started = 0;
   const queue: { job: DeliveryJob; resolve: (r: DeliveryReply) => void }[] = [];
 
+  const spawn = (): RegisteredWorker => {
+    const entry = registry.spawn({ keepAlive: true });
+    started++;
+    return entry;
+  };
   const take = (): RegisteredWorker | null => {
     for (let free = idle.pop(); free; free = idle.pop()) {
       if (free.state === 'running') return free;
       started--; // it exited while idle: its place is free
     }
-    if (started >= size) return null;
-    started++;
-    return registry.spawn({ keepAlive: true });
+    return started < size ? spawn() : null;
   };
+  // A retired worker is replaced at once, not on the next delivery: the pool is its full size
+  // whenever it is read, so a reading after a round does not depend on where a recycle fell.
   const giveBack = (entry: RegisteredWorker): void => {
-    if (entry.state === 'running' && entry.deliveries < RECYCLE_AFTER) idle.push(entry);
-    else {
-      registry.retire(entry);
-      started--;
+    if (entry.state === 'running' && entry.deliveries < RECYCLE_AFTER) return void idle.push(entry);
+    registry.retire(entry);
+    started--;
+    try {
+      idle.push(spawn());
+    } catch (e) {
+      if (!(e instanceof WorkerCapError)) throw e; // the next delivery will find no worker and say so
     }
   };
   const pump = (): void => {
