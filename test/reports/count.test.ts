@@ -8,6 +8,7 @@ import { COUNT_NOISE_FLOOR, judge, type SignalRule } from '../../reports/analysi
 import { countSubject, isCountColumn } from '../../reports/analysis/metric.js';
 import { exitCodeForVerdict, isOverBudget } from '../../reports/gate.js';
 import { formatCountFigure, quantityFormat } from '../../reports/render/format.js';
+import { readingsChart } from '../../reports/render/html/charts.js';
 import { budgetText, signalCells } from '../../reports/render/run-view.js';
 import { signalsTable } from '../../reports/render/terminal.js';
 import { MB, syntheticRun } from './synthetic.js';
@@ -136,4 +137,12 @@ test('tables write a count as a count: no bytes anywhere in its row', () => {
   assert.deepEqual(signalCells(verdict.signals[2]!), { retained: '0 per event ± 0.01', limit: '0.5 per event', growth: '0', noise: '±0.5' });
   // A bytes signal keeps its bytes.
   assert.match(signalCells(verdict.signals[0]!).limit, /^64\.0 KB per event$/);
+});
+
+test('report.html draws a count signal’s readings on the count scale', () => {
+  const run = syntheticRun({ signals: COUNT_SIGNALS, extraColumns: { proc_threads: (w) => 11 + 2 * w.iterations, proc_open_fds: () => 40 } });
+  const verdict = analyse(run.samples, run.meta);
+  const chart = readingsChart('threads', [{ name: null, signal: verdict.signals[1]!, skipReadings: 1, color: '#000', readingName: 'post-GC' }]);
+  assert.deepEqual([...new Set(chart.series.map((x) => x.scale))], ['count']);
+  assert.equal(chart.xLabel, 'events so far');
 });
