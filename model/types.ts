@@ -242,10 +242,16 @@ export interface SignalSpec {
   workScale: number;
   /** Unit of work in reports: 'iteration', 'MB uploaded', 'upload', 'request'. */
   unit: string;
-  /** Retention above this many bytes per unit of work is a leak. */
+  /** Retention above this many bytes per unit of work is a leak (a count's column: this many). */
   limitPerUnit: number;
-  /** A leak must also have grown at least this much across the judged rounds, bytes. */
+  /** A leak must also have grown at least this much across the judged rounds, bytes (a count: this many). */
   minGrowthBytes: number;
+  /**
+   * The most the column may reach at any sample of the run, in its own quantity: a budget on the
+   * peak, as the RSS budget is on memory (seed 003's health check: more than 50 threads is
+   * unhealthy). A peak above it fails the gate with exit 98. Absent: no budget.
+   */
+  peakLimit?: number;
   /**
    * Judge a k6 Trend instead of a column of samples.csv (reports/analysis/latency.ts): the script
    * records it split by position within its unit of work, as Trends `<trend>_at_<p>`, one per
@@ -420,10 +426,20 @@ export interface SignalVerdict {
   /** Work over the whole run, in the unit. */
   work: number;
   /**
-   * What readings, slope, range, limit, growth and noise are in: absent or 'bytes', or 'ms' for a
-   * trend signal (SignalSpec.trend), whose slope is ms per position.
+   * What readings, slope, range, limit, growth and noise are in: absent or 'bytes', 'ms' for a
+   * trend signal (SignalSpec.trend), whose slope is ms per position, or 'count' for a column that
+   * counts (threads, open fds), whose slope is how many more per unit of work.
    */
-  quantity?: 'bytes' | 'ms';
+  quantity?: 'bytes' | 'ms' | 'count';
+  /** The column's highest value over the run against SignalSpec.peakLimit; absent without one. */
+  peak?: PeakBudget;
+}
+
+/** A signal's peak against its budget: ok when no sample went above the limit (or none was read). */
+export interface PeakBudget {
+  value: number | null;
+  limit: number;
+  ok: boolean;
 }
 
 /** The primary signal's judged column, readings and fit, mirrored at the top of a Verdict. */
@@ -435,7 +451,8 @@ type PrimaryFit = Pick<
 export interface Verdict extends PrimaryFit {
   /**
    * crashed when the target died; else leaks when any signal leaks; else inconclusive when any
-   * signal is; else settles. A peak over the RSS budget is reported in `budget` (gate: exit 98).
+   * signal is; else settles. A peak over the RSS budget is reported in `budget`, one over a
+   * signal's own budget in that signal's `peak` (gate: exit 98).
    */
   outcome: Outcome;
   /** One line, human: the deciding numbers in words. */

@@ -1,6 +1,7 @@
 // The verdict as a process exit code, for CI. Leaks mirror k6's "thresholds failed" (99), so a
 // pipeline that already treats k6's 99 as "the load test failed" needs no new rule; a peak over
-// the RSS budget (seed 002: "no exit 137", memory under 60–63% of the box) is 98, next to it.
+// the RSS budget (seed 002: "no exit 137", memory under 60–63% of the box) is 98, next to it, and
+// so is a peak over a signal's own budget (seed 003's health check: threads over 50, fds over N).
 //
 // k6's own thresholds failing is k6's finding about the load (latency, error rates), not
 // heapgate's about memory: it has its own code, 96, so a pipeline can tell "the service leaks"
@@ -15,7 +16,7 @@
 // worse than a high peak; heapgate's memory findings come before k6's; a peak over budget and
 // failed thresholds are facts even when the leak judgement could not decide.
 import { EXIT, type ExitCode } from '../model/errors.js';
-import type { Outcome, Verdict } from '../model/types.js';
+import type { Outcome, SignalVerdict, Verdict } from '../model/types.js';
 
 function exitCodeForOutcome(outcome: Outcome): ExitCode {
   switch (outcome) {
@@ -38,12 +39,12 @@ function exitCodeForOutcome(outcome: Outcome): ExitCode {
   }
 }
 
-/**
- * Whether the target's peak RSS went over the run's budget: false when the run had none (a
- * verdict.json written before budgets existed has no `budget` at all).
- */
-export function isOverBudget(verdict: Pick<Verdict, 'budget'>): boolean {
-  return Boolean(verdict.budget) && !verdict.budget!.ok;
+/** What the budgets are read from: a verdict.json written before budgets existed has neither. */
+export type BudgetFacts = Pick<Verdict, 'budget'> & { signals?: readonly Pick<SignalVerdict, 'peak'>[] };
+
+/** Whether the target's peak RSS, or a signal's peak (threads, fds), went over its budget: false without any. */
+export function isOverBudget(verdict: BudgetFacts): boolean {
+  return (Boolean(verdict.budget) && !verdict.budget!.ok) || (verdict.signals ?? []).some((s) => s.peak?.ok === false);
 }
 
 /** Whether k6 reported a failed threshold in any round (a verdict.json without k6 figures: no). */
@@ -51,7 +52,7 @@ export function thresholdsFailed(verdict: { k6?: Pick<Verdict['k6'], 'thresholds
   return verdict.k6?.thresholdsOk === false;
 }
 
-export function exitCodeForVerdict(verdict: Pick<Verdict, 'outcome' | 'budget'> & { k6?: Pick<Verdict['k6'], 'thresholdsOk'> }): ExitCode {
+export function exitCodeForVerdict(verdict: BudgetFacts & Pick<Verdict, 'outcome'> & { k6?: Pick<Verdict['k6'], 'thresholdsOk'> }): ExitCode {
   if (verdict.outcome !== 'settles' && verdict.outcome !== 'inconclusive') return exitCodeForOutcome(verdict.outcome);
   if (isOverBudget(verdict)) return EXIT.overBudget;
   if (thresholdsFailed(verdict)) return EXIT.thresholdsFailed;

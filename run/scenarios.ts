@@ -9,6 +9,7 @@ import { EXIT, HeapgateError } from '../model/errors.js';
 import { DISK_COLUMN, type DiskWatch, type Outcome, type SignalSpec } from '../model/types.js';
 import { modelLoad } from './model-load-scenario.js';
 import { recordingStream } from './recording-stream-scenario.js';
+import { webhookBurst } from './webhook-burst-scenario.js';
 import type { ProfileName } from './profiles.js';
 import type { ScriptSource } from './script.js';
 
@@ -101,7 +102,7 @@ const uploadFlood: Scenario = {
   },
 };
 
-export const SCENARIOS: Record<string, Scenario> = Object.fromEntries([jobFlow, uploadFlood, modelLoad, recordingStream].map((s) => [s.name, s]));
+export const SCENARIOS: Record<string, Scenario> = Object.fromEntries([jobFlow, uploadFlood, modelLoad, recordingStream, webhookBurst].map((s) => [s.name, s]));
 
 /** The user's own script: its options are its load; it is judged on memory per iteration. */
 const OWN_LOAD: Readonly<ScenarioLoad> = Object.freeze({

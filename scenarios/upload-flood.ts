@@ -9,6 +9,7 @@ import { check } from 'k6';
 import crypto from 'k6/crypto';
 import { Counter, Trend } from 'k6/metrics';
 import type { Options } from 'k6/options';
+import { constantArrival } from './lib/arrival';
 import { envNumber, envString } from './lib/env';
 import { summaryOutputs } from './lib/summary';
 
@@ -63,15 +64,7 @@ const timeTo413 = new Trend('time_to_413', true);
 
 export const options: Options = {
   scenarios: {
-    upload_flood: {
-      executor: 'constant-arrival-rate',
-      rate: RATE,
-      timeUnit: '1s',
-      duration: DURATION,
-      preAllocatedVUs: PRE_VUS,
-      maxVUs: MAX_VUS,
-      gracefulStop: '60s',
-    },
+    upload_flood: constantArrival({ rate: RATE, duration: DURATION, preAllocatedVUs: PRE_VUS, maxVUs: MAX_VUS, gracefulStop: '60s' }),
   },
   thresholds: {
     checks: ['rate>0.99'],

@@ -26,7 +26,8 @@ seed 000's uploads (POST /api/uploads):
                        removed on exit)
   --upload-limit-mb N  largest accepted upload body, MiB (default ${TARGET_DEFAULTS.uploadLimitBytes / MIB})
   --defects LIST       whole-body,base64,full-log,no-retention (uploads), temp-wav,frames,rewrite
-                       (seed 004's recordings), all or none (default: all in leaky mode, none in
+                       (seed 004's recordings), thread-per-delivery,worker-registry,connection-leak
+                       (seed 003's webhooks), all or none (default: all in leaky mode, none in
                        fixed mode)
   --retention-sweep-ms N  how often output/ is swept (default ${TARGET_DEFAULTS.retentionSweepMs})
   --retention-age-s N     files older than this are removed (default ${TARGET_DEFAULTS.retentionAgeMs / 1000})
@@ -34,6 +35,10 @@ seed 000's uploads (POST /api/uploads):
 seed 002's hold analysis (POST /api/holds/analyze):
   --model-mb N         size of the model, MiB: leaky loads it per request, fixed once before
                        listening (default 0: no model, the route answers 503)
+seed 003's webhooks (POST /api/webhooks, fanned out to POST /hooks/sub/{n} on itself):
+  --webhook-subscribers N   subscribers per event (default ${TARGET_DEFAULTS.webhookSubscribers})
+  --webhook-fail-every N    every N-th delivery is answered 500; 0: none (default ${TARGET_DEFAULTS.webhookFailEvery})
+  --webhook-max-workers N   most delivery threads alive at once, a guard (default ${TARGET_DEFAULTS.webhookMaxWorkers})
 Prints one JSON line {"event":"listening",...} to stdout once listening.`;
 
 const OPTIONS = {
@@ -53,6 +58,9 @@ const OPTIONS = {
   'retention-age-s': { type: 'string' },
   'retention-max-mb': { type: 'string' },
   'model-mb': { type: 'string' },
+  'webhook-subscribers': { type: 'string' },
+  'webhook-fail-every': { type: 'string' },
+  'webhook-max-workers': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -138,5 +146,8 @@ export function parseTargetArgs(argv: readonly string[]): TargetConfig {
     retentionAgeMs: int('retention-age-s', TARGET_DEFAULTS.retentionAgeMs / 1000, 0, 10 * 365 * 24 * 3600) * 1000,
     retentionMaxBytes: mebibytes('retention-max-mb', TARGET_DEFAULTS.retentionMaxBytes, 1024 * 1024),
     modelBytes: int('model-mb', TARGET_DEFAULTS.modelBytes / MIB, 0, 64 * 1024) * MIB,
+    webhookSubscribers: int('webhook-subscribers', TARGET_DEFAULTS.webhookSubscribers, 1, 64),
+    webhookFailEvery: int('webhook-fail-every', TARGET_DEFAULTS.webhookFailEvery, 0, 1_000_000),
+    webhookMaxWorkers: int('webhook-max-workers', TARGET_DEFAULTS.webhookMaxWorkers, 1, 4096),
   };
 }

@@ -38,7 +38,7 @@ export interface TargetConfig {
   dataDir: string | null;
   /** Largest accepted `POST /api/uploads` body, bytes; larger is answered 413. */
   uploadLimitBytes: number;
-  /** Seed 000's upload and seed 004's recorder defects to switch on; null follows the mode (leaky: all, fixed: none). */
+  /** Seed 000's upload, seed 004's recorder and seed 003's webhook defects to switch on; null follows the mode (leaky: all, fixed: none). */
   defects: readonly Defect[] | null;
   /** Without the no-retention defect: how often output/ is swept, ms. */
   retentionSweepMs: number;
@@ -51,6 +51,12 @@ export interface TargetConfig {
    * once before listening (hold-routes.ts). 0: no model, the route answers 503.
    */
   modelBytes: number;
+  /** Seed 003's webhooks (POST /api/webhooks): subscribers each event is fanned out to. */
+  webhookSubscribers: number;
+  /** Every this-many-th delivery is answered 500 by its subscriber; 0: none fails. */
+  webhookFailEvery: number;
+  /** Most delivery worker threads alive at once: a guard for the machine, above any test's load. */
+  webhookMaxWorkers: number;
 }
 
 /**
@@ -76,6 +82,11 @@ export const TARGET_DEFAULTS: Omit<TargetConfig, 'mode'> = {
   retentionMaxBytes: 200 * 1024 * 1024,
   // No model unless asked for: a fixed target would otherwise carry it in every other scenario.
   modelBytes: 0,
+  // Seed 003's fan-out to a couple of URLs, a quarter of deliveries failing (its crash storms);
+  // a leaky worker is ~7 MB of RSS, so the guard stops a runaway at under 2 GB.
+  webhookSubscribers: 2,
+  webhookFailEvery: 4,
+  webhookMaxWorkers: 256,
 };
 
 /** A full config from a mode and whatever the caller wants to change. */

@@ -2,6 +2,7 @@
 //   <dir>/output/   stored uploads (`<id><ext>`; `<id>.part` while one is being written)
 //   <dir>/app.log   the pino response log
 //   <dir>/tmp/      recordings' temp WAVs (`raw_meeting_<id>.wav`, recording-store.ts)
+//   <dir>/webhooks.db  seed 003's delivery log, SQLite (created on the first webhook, webhook-db.ts)
 // Created synchronously at start-up, before the listening line, so whoever watches them finds
 // them the moment it learns where they are.
 import { closeSync, mkdirSync, mkdtempSync, openSync } from 'node:fs';
@@ -14,12 +15,13 @@ export interface DataDir {
   outputDir: string;
   logFile: string;
   tempDir: string;
+  webhookDb: string;
   /** The target made it (no --data-dir) and so removes it again on close. */
   temporary: boolean;
 }
 
 export function dataDirLayout(dir: string, temporary = false): DataDir {
-  return { dir, outputDir: path.join(dir, 'output'), logFile: path.join(dir, 'app.log'), tempDir: path.join(dir, 'tmp'), temporary };
+  return { dir, outputDir: path.join(dir, 'output'), logFile: path.join(dir, 'app.log'), tempDir: path.join(dir, 'tmp'), webhookDb: path.join(dir, 'webhooks.db'), temporary };
 }
 
 /** Create (or reuse) the data dir, its output/ and an app.log that exists from now on. */

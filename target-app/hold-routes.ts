@@ -13,7 +13,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, type Registry } from 'prom-client';
 import type { TargetConfig } from './config.js';
-import { sendError, sendJson } from './http-util.js';
+import { readBodyWithin, sendError, sendJson } from './http-util.js';
 import { analyzeHolds, CAPPED_WORK, loadHoldModel, UNCAPPED_WORK, type AnalysisRequest, type HoldModel, type WorkLimits } from './hold-model.js';
 
 export const METRIC_MODEL_LOADS = 'heapgate_target_model_loads_total';
@@ -61,14 +61,9 @@ export function createHoldAnalyzer(config: Pick<TargetConfig, 'mode' | 'modelByt
 
 /** The request's JSON, or why it is not one (a line for the 400). */
 async function readRequest(req: IncomingMessage): Promise<AnalysisRequest | string> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const part of req as AsyncIterable<Buffer>) {
-    size += part.length;
-    if (size > MAX_BODY_BYTES) return `body over ${MAX_BODY_BYTES} bytes`;
-    parts.push(part);
-  }
-  const text = Buffer.concat(parts).toString('utf8').trim();
+  const raw = await readBodyWithin(req, MAX_BODY_BYTES);
+  if (raw === null) return `body over ${MAX_BODY_BYTES} bytes`;
+  const text = raw.toString('utf8').trim();
   let body: unknown = {};
   if (text !== '') {
     try {

@@ -11,6 +11,22 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
+/**
+ * The whole body, or null once it is over `maxBytes` (by its Content-Length, or as it arrives):
+ * the caller answers 413 in its own words and closes, rather than read on.
+ */
+export async function readBodyWithin(req: IncomingMessage, maxBytes: number): Promise<Buffer | null> {
+  if (Number(req.headers['content-length']) > maxBytes) return null;
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const part of req as AsyncIterable<Buffer>) {
+    size += part.length;
+    if (size > maxBytes) return null;
+    parts.push(part);
+  }
+  return Buffer.concat(parts, size);
+}
+
 export function sendError(res: ServerResponse, status: number, message: string, headers: OutgoingHttpHeaders = {}): void {
   sendJson(res, status, { error: message }, headers);
 }

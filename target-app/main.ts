@@ -84,6 +84,8 @@ async function main(argv: string[]): Promise<void> {
         ? ''
         : `, retention ${config.retentionAgeMs / 1000} s / ${mib(config.retentionMaxBytes)} MiB swept every ${config.retentionSweepMs} ms`) +
       (config.modelBytes > 0 ? `; hold model ${mib(config.modelBytes)} MiB, ${config.mode === 'fixed' ? 'preloaded' : 'loaded per request'}` : '') +
+      `; webhooks to ${config.webhookSubscribers} subscribers` +
+      (config.webhookFailEvery > 0 ? `, every ${config.webhookFailEvery}th delivery failing` : '') +
       `; output ${dataDir.outputDir}, log ${dataDir.logFile}` +
       (dataDir.temporary ? ' (temp dir, removed on exit)' : '') +
       `; POST /admin/gc ${gc}\n`,

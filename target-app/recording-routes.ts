@@ -9,7 +9,7 @@
 // and its frames (409 to another chunk or stop).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { sendError, sendJson } from './http-util.js';
+import { readBodyWithin, sendError, sendJson } from './http-util.js';
 import { Recorder, type Refusal } from './recording-store.js';
 import { BITS_PER_SAMPLE, BLOCK_ALIGN, CHANNELS, SAMPLE_RATE } from './recording-wav.js';
 
@@ -104,16 +104,9 @@ export function createRecordingRoutes(o: { tempDir: string; defects: ReadonlySet
 
 /** The chunk's PCM, or why it is none (a line for the 400/413). */
 async function readChunk(req: IncomingMessage): Promise<Buffer | string> {
-  const declared = Number(req.headers['content-length']);
-  if (declared > MAX_CHUNK_BYTES) return `chunk over ${MAX_CHUNK_BYTES} bytes`;
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const part of req as AsyncIterable<Buffer>) {
-    size += part.length;
-    if (size > MAX_CHUNK_BYTES) return `chunk over ${MAX_CHUNK_BYTES} bytes`;
-    parts.push(part);
-  }
-  if (size === 0) return 'empty chunk: send raw 16-bit PCM';
-  if (size % BLOCK_ALIGN !== 0) return `chunk of ${size} bytes is not whole ${BLOCK_ALIGN}-byte frames (16-bit stereo)`;
-  return Buffer.concat(parts, size);
+  const pcm = await readBodyWithin(req, MAX_CHUNK_BYTES);
+  if (pcm === null) return `chunk over ${MAX_CHUNK_BYTES} bytes`;
+  if (pcm.length === 0) return 'empty chunk: send raw 16-bit PCM';
+  if (pcm.length % BLOCK_ALIGN !== 0) return `chunk of ${pcm.length} bytes is not whole ${BLOCK_ALIGN}-byte frames (16-bit stereo)`;
+  return pcm;
 }

@@ -1,5 +1,6 @@
 // The target's HTTP surface: seed 001's job API, seed 000's upload API (upload-routes.ts), seed
-// 002's hold analysis (hold-routes.ts), seed 004's recordings (recording-routes.ts), plus what
+// 002's hold analysis (hold-routes.ts), seed 004's recordings (recording-routes.ts), seed 003's
+// webhooks and the subscribers they go to (webhook-routes.ts), plus what
 // heapgate needs from a target it owns (health, Prometheus metrics, a loopback-only GC trigger).
 // A table of routes so a path that exists but was asked with the wrong method is told 405, and
 // anything else 404.
@@ -14,6 +15,7 @@ import type { JobStore } from './job-store.js';
 import { UploadError, readJobUpload } from './multipart.js';
 import type { RecordingRoutes } from './recording-routes.js';
 import { getUpload, postUpload, type UploadContext } from './upload-routes.js';
+import type { WebhookRoutes } from './webhook-routes.js';
 
 export interface RouteContext {
   config: TargetConfig;
@@ -23,6 +25,7 @@ export interface RouteContext {
   uploads: UploadContext;
   holds: HoldAnalyzer;
   recordings: RecordingRoutes;
+  webhooks: WebhookRoutes;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, ctx: RouteContext, param: string) => void | Promise<void>;
@@ -44,6 +47,8 @@ const ROUTES: Route[] = [
   { pattern: /^\/api\/recordings\/([^/]+)\/chunks$/, methods: { POST: (req, res, ctx, id) => ctx.recordings.chunk(req, res, id) } },
   { pattern: /^\/api\/recordings\/([^/]+)\/stop$/, methods: { POST: (req, res, ctx, id) => ctx.recordings.stop(req, res, id) } },
   { pattern: /^\/api\/recordings\/([^/]+)$/, methods: { GET: (req, res, ctx, id) => ctx.recordings.get(req, res, id) } },
+  { pattern: /^\/api\/webhooks$/, methods: { POST: (req, res, ctx) => ctx.webhooks.post(req, res) } },
+  { pattern: /^\/hooks\/sub\/([^/]+)$/, methods: { POST: (req, res, ctx, n) => ctx.webhooks.subscriber(req, res, n) } },
   { pattern: /^\/health$/, methods: { GET: health } },
   { pattern: /^\/metrics$/, methods: { GET: metrics } },
   { pattern: /^\/admin\/gc$/, methods: { POST: forceGc } },

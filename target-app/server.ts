@@ -20,6 +20,7 @@ import { defectsFor, type DefectSet } from './upload-defects.js';
 import { registerUploadMetrics } from './upload-metrics.js';
 import { refusedFromHeaders, type UploadContext } from './upload-routes.js';
 import { createUploadStore, type UploadStore } from './upload-store.js';
+import { createWebhookRoutes, type WebhookRoutes } from './webhook-routes.js';
 
 export interface TargetServerOptions {
   /** Where one-line diagnostics go (handler failures). Default: nowhere. */
@@ -43,6 +44,8 @@ export interface TargetServer {
   readonly uploadStore: UploadStore;
   /** null with the no-retention defect. */
   readonly retention: RetentionSweeper | null;
+  /** Seed 003's webhooks: the delivery log's connections and the worker registry. */
+  readonly webhooks: WebhookRoutes;
   /** Start listening on config.host:config.port; resolves with the address actually bound. */
   listen(): Promise<{ url: string; port: number }>;
   /**
@@ -87,7 +90,17 @@ export function createTargetServer(config: TargetConfig, options: TargetServerOp
   };
   const holds = createHoldAnalyzer(config, registry);
   const recordings = createRecordingRoutes({ tempDir: dataDir.tempDir, defects, registry });
-  const ctx = { config, store, runner, registry, uploads, holds, recordings };
+  let selfUrl = '';
+  const webhooks = createWebhookRoutes({
+    dbFile: dataDir.webhookDb,
+    defects,
+    registry,
+    subscribers: config.webhookSubscribers,
+    failEvery: config.webhookFailEvery,
+    maxWorkers: config.webhookMaxWorkers,
+    selfUrl: () => selfUrl,
+  });
+  const ctx = { config, store, runner, registry, uploads, holds, recordings, webhooks };
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     // Every handler runs inside this catch: a bug or an unexpected input answers 500 and the
@@ -121,6 +134,7 @@ export function createTargetServer(config: TargetConfig, options: TargetServerOp
     defects,
     uploadStore,
     retention,
+    webhooks,
     // Not before the fixed hold model is loaded: start-up pays for it, requests do not.
     listen: () =>
       holds.ready.then(() => new Promise((resolve, reject) => {
@@ -129,7 +143,8 @@ export function createTargetServer(config: TargetConfig, options: TargetServerOp
         server.listen(config.port, config.host, () => {
           server.off('error', reject);
           const address = server.address() as AddressInfo;
-          resolve({ url: urlOf(address), port: address.port });
+          selfUrl = urlOf(address);
+          resolve({ url: selfUrl, port: address.port });
         });
       })),
     close: () => {
@@ -150,6 +165,8 @@ export function createTargetServer(config: TargetConfig, options: TargetServerOp
         // Open recordings stopped (a fixed recorder leaves no temp WAV); the log last, so the
         // responses of requests that finished during the grace are in it.
         .then(() => recordings.close())
+        // Workers terminated and every connection closed, leaked ones too, before the data dir goes.
+        .then(() => webhooks.close())
         .then(() => uploads.log.close())
         .then(() => removeIfTemporary(dataDir))
         .catch((e: unknown) => log(`close: ${(e as Error).message}`));

@@ -1,8 +1,10 @@
 // Seed 000's upload blow-ups, each one a switch. `--mode leaky` turns all of them on and
 // `--mode fixed` none; `--defects` picks any set, so a run can show what one fix is worth alone.
-// The same flag switches seed 004's recorder defects (recording-defects.ts).
+// The same flag switches seed 004's recorder defects (recording-defects.ts) and seed 003's webhook
+// ones (webhook-defects.ts).
 import type { TargetMode } from './config.js';
 import { RECORDING_DEFECTS, type RecordingDefect } from './recording-defects.js';
+import { WEBHOOK_DEFECTS, type WebhookDefect } from './webhook-defects.js';
 
 /**
  * - `whole-body`   `await upload.read()`: the whole file in memory, then to disk; an oversized body
@@ -19,9 +21,9 @@ import { RECORDING_DEFECTS, type RecordingDefect } from './recording-defects.js'
 export type UploadDefect = 'whole-body' | 'base64' | 'full-log' | 'no-retention';
 export const UPLOAD_DEFECTS: readonly UploadDefect[] = ['whole-body', 'base64', 'full-log', 'no-retention'];
 
-/** Every defect `--defects` knows: the upload ones, then the recorder's. */
-export type Defect = UploadDefect | RecordingDefect;
-export const DEFECTS: readonly Defect[] = [...UPLOAD_DEFECTS, ...RECORDING_DEFECTS];
+/** Every defect `--defects` knows: the upload ones, the recorder's, then the webhooks'. */
+export type Defect = UploadDefect | RecordingDefect | WebhookDefect;
+export const DEFECTS: readonly Defect[] = [...UPLOAD_DEFECTS, ...RECORDING_DEFECTS, ...WEBHOOK_DEFECTS];
 
 export type DefectSet = ReadonlySet<Defect>;
 

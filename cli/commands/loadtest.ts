@@ -8,7 +8,7 @@ import path from 'node:path';
 import { EXIT } from '../../model/errors.js';
 import { RESULTS_DIR } from '../../model/paths.js';
 import type { Verdict } from '../../model/types.js';
-import { exitCodeForVerdict } from '../../reports/gate.js';
+import { exitCodeForVerdict, isOverBudget } from '../../reports/gate.js';
 import { renderCompareMarkdown, renderCompareTerminal } from '../../reports/render/markdown.js';
 import { profileNamed } from '../../run/profiles.js';
 import { referenceTarget } from '../../run/reference-target.js';
@@ -105,7 +105,7 @@ export function loadtestCommand(): Command {
       const ok = pairs.every(meetsExpectation);
       const wallS = (Date.now() - started) / 1000;
       for (const p of pairs) {
-        say(`${meetsExpectation(p) ? 'OK    ' : 'FAILED'} ${p.scenario}: leaky judged ${p.leaky.verdict.outcome}, fixed judged ${p.fixed.verdict.outcome}${p.fixed.verdict.budget?.ok === false ? ' and over its RSS budget' : ''}`);
+        say(`${meetsExpectation(p) ? 'OK    ' : 'FAILED'} ${p.scenario}: leaky judged ${p.leaky.verdict.outcome}, fixed judged ${p.fixed.verdict.outcome}${isOverBudget(p.fixed.verdict) ? ' and over its budget' : ''}`);
       }
       say(`heapgate loadtest: ${ok ? 'OK' : 'FAILED'} in ${wallS.toFixed(0)} s. Report: ${reportPath}`);
       emitJson({

@@ -1,5 +1,5 @@
 // samples + run-meta → Verdict. The index of the analysis: resolves the run's signals (memory, a
-// watched folder, a log file), picks each one's metric, extracts its post-GC readings, judges each
+// watched folder, a log file, threads, open fds), picks each one's metric, extracts its post-GC readings, judges each
 // against its own work (judge.ts), and decides in this order:
 //   1. the target died (meta.exit, or outcome 'crashed') → crashed: nothing after that is a reading;
 //   2. the run was interrupted → interrupted; it failed (k6 could not run, …) → inconclusive,
@@ -7,13 +7,15 @@
 //   3. a round's load mostly failed → invalid (load-check.ts): nothing was loaded to judge;
 //   4. any signal leaks → leaks; else any inconclusive → inconclusive; else settles.
 // Every figure that exists is filled in whatever the outcome: a crash report still wants the peak.
-// The RSS budget is not an outcome: it is reported beside it (`budget`), and the gate fails on it.
+// The RSS budget is not an outcome: it is reported beside it (`budget`), and the gate fails on it;
+// so are a signal's own budget on its peak (`peak`: seed 003's 50 threads).
 import { constants as osConstants } from 'node:os';
 import { describeOomKill, megabytes } from '../../model/oom.js';
 import {
   CGROUP_COLUMNS,
   type JudgeOptions,
   type OomKill,
+  type PeakBudget,
   type RoundRecord,
   type RunMeta,
   type Sample,
@@ -22,8 +24,8 @@ import {
   type TargetExit,
   type Verdict,
 } from '../../model/types.js';
-import { DEFAULT_MEMORY_SIGNAL, DISK_NOISE_FLOOR_BYTES, judge, judgeOptions, unmeasured, type JudgeContext, type SignalRule } from './judge.js';
-import { chooseMetric, diskSubject, isDiskColumn, metricColumns, metricValue, RSS, sampleColumns } from './metric.js';
+import { COUNT_NOISE_FLOOR, DEFAULT_MEMORY_SIGNAL, DISK_NOISE_FLOOR_BYTES, judge, judgeOptions, unmeasured, type JudgeContext, type SignalRule } from './judge.js';
+import { chooseMetric, countSubject, diskSubject, isCountColumn, isDiskColumn, metricColumns, metricValue, RSS, sampleColumns } from './metric.js';
 import { failedLoad } from './load-check.js';
 import { analyseLatencySignal, isTrendSignal } from './latency.js';
 import { extractReadings, signalVerdict, isEvidencePhase, roundsWithoutWork } from './readings.js';
@@ -180,24 +182,48 @@ function analyseSignal(
     recordedStability: primary,
   });
   const lacking = roundsWithoutWork(meta, spec);
-  const onDisk = metricColumns(metric).every(isDiskColumn);
+  const kind = kindOf(metric);
+  // The run's noise floor is in bytes: a count has its own, and a file's size is read exactly.
+  const noiseFloor = {
+    memory: options.noiseFloorBytes,
+    disk: Math.min(DISK_NOISE_FLOOR_BYTES, options.noiseFloorBytes),
+    count: COUNT_NOISE_FLOOR,
+  }[kind];
   const judgement =
     lacking.length > 0
       ? unmeasured(noWorkMetric(spec, lacking, lacking.length === meta.rounds.length), readings)
       : judge(
           readings,
           {
-            ...(onDisk ? { kind: 'disk', subject: diskSubject(metric) } : { kind: 'memory' }),
+            kind,
+            ...(kind === 'disk' ? { subject: diskSubject(metric) } : kind === 'count' ? { subject: countSubject(metric) } : {}),
             unit: spec.unit,
             limitPerUnit: spec.limitPerUnit,
             minGrowthBytes: spec.minGrowthBytes,
-            noiseFloorBytes: onDisk ? Math.min(DISK_NOISE_FLOOR_BYTES, options.noiseFloorBytes) : options.noiseFloorBytes,
+            noiseFloorBytes: noiseFloor,
             skipReadings: options.skipReadings,
-            ...(!onDisk && uncollected(meta) ? { uncollected: uncollected(meta)! } : {}),
+            ...(kind === 'memory' && uncollected(meta) ? { uncollected: uncollected(meta)! } : {}),
           },
           context,
         );
-  return signalVerdict(meta, spec, metric, readings, judgement);
+  return {
+    ...signalVerdict(meta, spec, metric, readings, judgement),
+    ...(kind === 'count' ? { quantity: 'count' as const } : {}),
+    ...(spec.peakLimit !== undefined ? { peak: peakOf(samples, metric, spec.peakLimit) } : {}),
+  };
+}
+
+/** Counts (threads, fds, files) before bytes on disk: a watched folder's file count is both. */
+function kindOf(metric: string): SignalRule['kind'] {
+  const columns = metricColumns(metric);
+  if (columns.every(isCountColumn)) return 'count';
+  return columns.every(isDiskColumn) ? 'disk' : 'memory';
+}
+
+/** The metric's highest value while the target was alive, against the signal's budget. */
+function peakOf(samples: readonly Sample[], metric: string, limit: number): PeakBudget {
+  const value = max(samples.map((s) => (s.alive ? metricValue(s, metric) : null)));
+  return { value, limit, ok: value === null || value <= limit };
 }
 
 /**

@@ -4,8 +4,9 @@
 // round, in the signal's unit: iterations, MB uploaded, uploads, requests. The judge fits a
 // least-squares line through (cumulative work, reading) and asks whether its slope — bytes
 // retained per unit of work — is above a limit, allowing for how noisy one reading is. Three
-// answers, not two: leaks, settles, inconclusive. Memory, a watched folder and a log file are all
-// judged this way (one call per signal); only the limit, the unit and the words differ.
+// answers, not two: leaks, settles, inconclusive. Memory, a watched folder, a log file and a count
+// of the process's threads or open fds are all judged this way (one call per signal); only the
+// limit, the unit and the words differ.
 //
 // What the curves look like (post-GC readings, one `o` per round; B = the baseline, skipped):
 //
@@ -27,7 +28,8 @@
 // Why each rule:
 // - Post-GC readings, never peaks: the GC sawtooth during load says how much garbage there was,
 //   not how much was kept. Only what survives a forced GC once memory stopped moving is retained.
-//   (A folder has no GC, but it is read at the same moments: what is still on disk after a round.)
+//   (A folder has no GC, but it is read at the same moments: what is still on disk after a round;
+//   and so are threads and fds: what is still running, still open, once the load is over.)
 // - Skip the first reading(s) (default: the baseline): the first round fills caches, pools and JIT
 //   code. Compared with the baseline that jump looks like growth; under a before/after ratio check
 //   a cache still filling looked like a leak (misskey's CI learned it). From round 1 on, a bounded
@@ -61,7 +63,7 @@
 //   the answer is inconclusive, with the one-line remedy that would give a forced GC.
 import { linearRegression } from 'simple-statistics';
 import type { JudgeOptions, Reading, SignalOutcome, SignalSpec } from '../../model/types.js';
-import { formatBytes, formatPerUnit, formatPerUnitRange, formatWork, pluralUnit } from '../render/format.js';
+import { formatPerUnit, formatWork, pluralUnit, quantityFormat } from '../render/format.js';
 import { settlePhase } from './readings.js';
 
 export const DEFAULT_LEAK_BYTES_PER_ITERATION = 4096;
@@ -72,6 +74,11 @@ export const DEFAULT_NOISE_FLOOR_BYTES = 32 * 1024;
  * floor; what does vary — which files a sweep happened to leave — shows in spreads and residuals.
  */
 export const DISK_NOISE_FLOOR_BYTES = 1024;
+/**
+ * Threads and fds are read exactly too, but one may be on its way in or out at the moment of the
+ * reading (a pooled worker being replaced, a keep-alive socket timing out): half of one.
+ */
+export const COUNT_NOISE_FLOOR = 0.5;
 export const DEFAULT_SKIP_READINGS = 1;
 /** Without a forced GC, growth whose later half is slower than this share of its earlier half is slowing. */
 export const SLOWING_RATIO = 0.7;
@@ -106,26 +113,29 @@ export function judgeOptions(opts: Partial<JudgeOptions> = {}): JudgeOptions {
 }
 
 /**
- * What the readings are of, which only changes the words: memory is read after a forced GC and
- * "comes back"; bytes on disk have no GC, and at best "do not pile up" (a log may grow a little
- * per request and still be within its limit).
+ * What the readings are of, which changes the words and how figures are written: memory is read
+ * after a forced GC and "comes back"; bytes on disk have no GC, and at best "do not pile up" (a
+ * log may grow a little per request and still be within its limit); a count (threads, open fds)
+ * is no bytes at all, and its subject is plural: "threads grow", "open fds come back".
  */
-export type SignalKind = 'memory' | 'disk';
+export type SignalKind = 'memory' | 'disk' | 'count';
 
-const WORDS: Record<SignalKind, { subject: string; settles: string }> = {
-  memory: { subject: 'post-GC memory', settles: 'comes back' },
-  disk: { subject: 'disk use', settles: 'does not pile up' },
+const WORDS: Record<SignalKind, { subject: string; grows: string; settles: string }> = {
+  memory: { subject: 'post-GC memory', grows: 'grows', settles: 'comes back' },
+  disk: { subject: 'disk use', grows: 'grows', settles: 'does not pile up' },
+  count: { subject: 'counts', grows: 'grow', settles: 'come back' },
 };
 
 /** One signal's rule, resolved: its own limit, minimum growth and unit, the run's noise floor and skip. */
 export interface SignalRule {
   kind: SignalKind;
-  /** What grows, in the reason ("output/", "app.log"); default by kind: post-GC memory, disk use. */
+  /** What grows, in the reason ("output/", "app.log", "threads"); default by kind: post-GC memory, disk use, counts. */
   subject?: string;
   /** Unit of work, singular: 'iteration', 'MB uploaded', 'upload', 'request'. */
   unit: string;
-  /** Retention above this many bytes per unit is a leak. */
+  /** Retention above this many bytes (a count: this many) per unit is a leak. */
   limitPerUnit: number;
+  /** Bytes, or for a count the number, a leak must also have grown by. */
   minGrowthBytes: number;
   noiseFloorBytes: number;
   skipReadings: number;
@@ -274,25 +284,26 @@ export function judge(readings: readonly Reading[], rule: SignalRule, context: J
 
   const fit = fitReadings(judged, rule.noiseFloorBytes);
   const limit = rule.limitPerUnit;
-  const { settles } = WORDS[rule.kind];
+  const { settles, grows } = WORDS[rule.kind];
+  const q = quantityFormat(rule.kind === 'count' ? 'count' : 'bytes');
   // Memory is called post-GC only when a GC was forced before it was read.
   const subject = rule.subject ?? (rule.uncollected ? 'memory read with no forced GC' : WORDS[rule.kind].subject);
   const numbers = fitNumbers(judged, fit);
-  const slope = `${formatPerUnit(fit.slope, unit)} (range ${formatPerUnitRange(fit.range, unit)}) over ${span(judged)}`;
-  const limitText = `the ${formatPerUnit(limit, unit)} limit`;
+  const slope = `${q.perUnit(fit.slope, unit)} (range ${q.perUnitRange(fit.range, unit)}) over ${span(judged)}`;
+  const limitText = `the ${q.perUnit(limit, unit)} limit`;
 
   if (fit.range[0] > limit && fit.growth > rule.minGrowthBytes && rule.uncollected) {
     const doubt = uncollectedDoubt(judged, rule.uncollected.gcRuntime, unit);
     if (doubt) {
       const remedy = rule.uncollected.remedy ? `; ${rule.uncollected.remedy}` : '';
-      return { outcome: 'inconclusive', reason: `${subject} grows ${slope}, but ${doubt}${remedy}`, ...numbers };
+      return { outcome: 'inconclusive', reason: `${subject} ${grows} ${slope}, but ${doubt}${remedy}`, ...numbers };
     }
   }
   if (fit.range[0] > limit && fit.growth > rule.minGrowthBytes) {
     return {
       outcome: 'leaks',
       reason:
-        `${subject} grows ${slope}: ${formatBytes(fit.growth, { sign: true })} across ` +
+        `${subject} ${grows} ${slope}: ${q.figure(fit.growth, { sign: true })} across ` +
         `${formatWork(work, unit)}, above ${limitText}`,
       ...numbers,
     };
@@ -307,7 +318,7 @@ export function judge(readings: readonly Reading[], rule: SignalRule, context: J
       outcome: 'inconclusive',
       reason:
         `too little growth to tell: ${slope} is above ${limitText}, but ${subject} grew only ` +
-        `${formatBytes(fit.growth)}, under the ${formatBytes(rule.minGrowthBytes)} minimum; run more ${more}`,
+        `${q.figure(fit.growth)}, under the ${q.figure(rule.minGrowthBytes)} minimum; run more ${more}`,
       ...numbers,
     };
   }
@@ -317,7 +328,7 @@ export function judge(readings: readonly Reading[], rule: SignalRule, context: J
     outcome: 'inconclusive',
     reason:
       `too noisy to tell: ${slope} straddles ${limitText}; one reading varies by ` +
-      `±${formatBytes(fit.sigma)}${unstableText} (run more rounds or more ${units} per round)` +
+      `±${q.figure(fit.sigma)}${unstableText} (run more rounds or more ${units} per round)` +
       // Readings with no forced GC are noisy for a reason the user can remove.
       (rule.uncollected?.remedy ? `; ${rule.uncollected.remedy}` : ''),
     ...numbers,

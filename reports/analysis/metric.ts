@@ -115,6 +115,26 @@ export function diskSubject(metric: string): string {
 }
 
 /**
+ * Columns that count things rather than measure bytes, and what they count, for a reason line:
+ * the process tree's threads, open fds and processes (/proc), and the files in a watched folder.
+ */
+const COUNT_SUBJECTS: Record<string, string> = { proc_threads: 'threads', proc_open_fds: 'open fds', proc_count: 'processes' };
+const DIR_FILES = /^disk_dir_files\{name="(.*)"\}$/;
+
+/** Whether a column is a count (threads, fds, files), judged per unit of work as a number, not bytes. */
+export function isCountColumn(column: string): boolean {
+  return column in COUNT_SUBJECTS || DIR_FILES.test(column);
+}
+
+/** What a count metric counts, plural, in a reason line: "threads", "open fds", "files in tmp/"; "counts" for a sum. */
+export function countSubject(metric: string): string {
+  const columns = metricColumns(metric);
+  if (columns.length !== 1) return 'counts';
+  const dir = DIR_FILES.exec(columns[0]!);
+  return dir ? `files in ${dir[1]}/` : (COUNT_SUBJECTS[columns[0]!] ?? 'counts');
+}
+
+/**
  * Pick the metric to judge. `columns` are the CSV's value columns. With `samples`, a column only
  * counts for the automatic choice when at least one sample has a value in it: a metrics endpoint
  * that never answered leaves its columns empty, and judging an empty column would throw the run

@@ -107,15 +107,17 @@ export interface ChartSeries {
 /**
  * Several byte series, one chart under the other, on one y-scale so their heights compare at a
  * glance (no colours: it must read in a Markdown code block too). The axis unit follows the
- * largest value: a log file of a few hundred KB is drawn in KB, a heap in MB.
+ * largest value: a log file of a few hundred KB is drawn in KB, a heap in MB. `plain`: the series
+ * are counts (threads, fds), drawn as plain numbers.
  */
 export function renderChartGroup(
   series: readonly ChartSeries[],
-  opts: Pick<ChartOptions, 'width' | 'height' | 'steps'>,
+  opts: Pick<ChartOptions, 'width' | 'height' | 'steps'> & { plain?: boolean },
 ): string {
   let lo = Infinity;
   let hi = -Infinity;
   for (const s of series) for (const v of s.values) if (Number.isFinite(v)) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
-  const scale = hi >= lo ? { min: lo, max: hi, unit: byteUnitFor(Math.max(Math.abs(lo), Math.abs(hi))) } : {};
+  const unit = opts.plain ? null : byteUnitFor(Math.max(Math.abs(lo), Math.abs(hi)));
+  const scale = hi >= lo ? { min: lo, max: hi, unit } : {};
   return series.map((s) => renderChart(s.values, { ...opts, title: s.title, ...scale })).join('\n\n');
 }

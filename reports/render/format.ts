@@ -97,6 +97,46 @@ export function formatPerUnitRange(
   return `${formatBytes(range[0], opts)} … ${formatPerUnit(range[1], unit, opts)}`;
 }
 
+/**
+ * A count that is a reading or a slope, not a tally: threads, open fds, a fit through them. The
+ * digits that matter, trailing zeros dropped: 2.0417 → "2.04", 13.25 → "13.3", 412.6 → "413",
+ * 2.0000001 → "2", 0.05 → "0.05". With `sign`, positive values get a `+`.
+ */
+export function formatCountFigure(n: number | null, opts: NumberFormat = {}): string {
+  if (n === null || !Number.isFinite(n)) return NONE;
+  const abs = Math.abs(n);
+  const digits = opts.digits ?? (abs >= 100 ? 0 : abs >= 10 ? 1 : 2);
+  const text = abs.toFixed(digits);
+  const sign = Number(text) === 0 ? '' : signOf(n, opts);
+  return `${sign}${Number(text).toLocaleString('en-US', { maximumFractionDigits: digits })}`;
+}
+
+/** What a signal's readings are in (SignalVerdict.quantity): bytes (memory, disk) or a count (threads, fds). */
+export type Quantity = 'bytes' | 'count';
+
+/** How the figures of one quantity are written, so the judge's words need not know which it has. */
+export interface QuantityFormat {
+  /** A reading, a growth, a noise: "1.5 MB", "+48". */
+  figure(value: number | null, opts?: NumberFormat): string;
+  /** A slope per unit of work: "150.0 KB/iter", "+2.04 per event". */
+  perUnit(value: number | null, unit: string, opts?: NumberFormat): string;
+  /** Its ±2σ range: "148.2 KB … 151.8 KB/iter", "1.98 … 2.10 per event". */
+  perUnitRange(range: readonly [number, number] | null, unit: string, opts?: NumberFormat): string;
+}
+
+const COUNT_FORMAT: QuantityFormat = {
+  figure: formatCountFigure,
+  perUnit: (value, unit, opts = {}) => (value === null || !Number.isFinite(value) ? NONE : `${formatCountFigure(value, opts)} per ${unit}`),
+  perUnitRange: (range, unit, opts = {}) =>
+    range === null ? NONE : `${formatCountFigure(range[0], opts)} … ${formatCountFigure(range[1], opts)} per ${unit}`,
+};
+
+const BYTES_FORMAT: QuantityFormat = { figure: formatBytes, perUnit: formatPerUnit, perUnitRange: formatPerUnitRange };
+
+export function quantityFormat(quantity: Quantity | undefined): QuantityFormat {
+  return quantity === 'count' ? COUNT_FORMAT : BYTES_FORMAT;
+}
+
 /** 12345 → "12,345". */
 export function formatCount(n: number | null): string {
   if (n === null || !Number.isFinite(n)) return NONE;

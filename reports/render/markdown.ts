@@ -147,11 +147,12 @@ function overTimeSections(runs: readonly RunView[], names: readonly string[], wi
         ? [{ title: `${names[i]}: ${s.metric}`, values: metricOverTime(run.samples, s.metric).values }]
         : [];
     });
+    const plain = runs.some((run) => signalOf(run, signal)?.quantity === 'count');
     return [
       '',
       `### ${signal} over time (max per column, one scale)`,
       '',
-      fence(renderChartGroup(series, { width, height: CHART_HEIGHT })),
+      fence(renderChartGroup(series, { width, height: CHART_HEIGHT, plain })),
     ];
   });
 }

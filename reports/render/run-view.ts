@@ -2,8 +2,8 @@
 // cells that read the same in the run summary and in the comparison are built here, once.
 import type { Outcome, Reading, RunMeta, Sample, SignalVerdict, Verdict } from '../../model/types.js';
 import { metricValue } from '../analysis/metric.js';
-import { isOverBudget } from '../gate.js';
-import { NONE, formatBytes, formatPerUnit } from './format.js';
+import { NONE, formatBytes, quantityFormat } from './format.js';
+import { latencyCells } from './latency-text.js';
 
 export interface RunView {
   meta: RunMeta;
@@ -94,22 +94,48 @@ export function sideNames(before: RunView, after: RunView): [string, string] {
   return a === b ? [`${a} (before)`, `${b} (after)`] : [a, b];
 }
 
-/** A signal's retained bytes per unit ± half its range (the range is the slope ± 2 standard errors). */
-export function retainedText(signal: Pick<SignalVerdict, 'retainedPerUnit' | 'retainedPerUnitRange' | 'unit'>): string {
-  const { retainedPerUnit: slope, retainedPerUnitRange: range, unit } = signal;
-  if (slope === null) return NONE;
-  const text = formatPerUnit(slope, unit, { sign: true });
-  return range ? `${text} ± ${formatBytes((range[1] - range[0]) / 2)}` : text;
+type CellSignal = Pick<SignalVerdict, 'retainedPerUnit' | 'retainedPerUnitRange' | 'unit' | 'limitPerUnit' | 'growthBytes' | 'noiseBytes' | 'quantity'>;
+
+/**
+ * A signal's figures as table cells, in its own quantity: bytes ("+150.0 KB/iter ± 1.8 KB"),
+ * a count ("+2.04 per event ± 0.06", growth "+48") or ms along a position (latency-text.ts).
+ */
+export function signalCells(s: CellSignal): { retained: string; limit: string; growth: string; noise: string } {
+  if (s.quantity === 'ms') return latencyCells(s);
+  const q = quantityFormat(s.quantity);
+  return {
+    retained: retainedText(s),
+    limit: q.perUnit(s.limitPerUnit, s.unit),
+    growth: q.figure(s.growthBytes, { sign: true }),
+    noise: s.noiseBytes === null ? NONE : `±${q.figure(s.noiseBytes)}`,
+  };
 }
 
-/** The target's peak RSS against its budget: "peak RSS 712.0 MB / budget 600.0 MB — OVER"; "—" without one. */
-export function budgetText(verdict: Pick<Verdict, 'budget'>): string {
+/** A signal's retained bytes (or count) per unit ± half its range (the range is the slope ± 2 standard errors). */
+export function retainedText(signal: Pick<SignalVerdict, 'retainedPerUnit' | 'retainedPerUnitRange' | 'unit' | 'quantity'>): string {
+  const { retainedPerUnit: slope, retainedPerUnitRange: range, unit } = signal;
+  if (slope === null) return NONE;
+  const q = quantityFormat(signal.quantity === 'count' ? 'count' : 'bytes');
+  const text = q.perUnit(slope, unit, { sign: true });
+  return range ? `${text} ± ${q.figure((range[1] - range[0]) / 2)}` : text;
+}
+
+/**
+ * The target's peaks against their budgets, RSS first, then each signal's own (threads, fds):
+ * "peak RSS 712.0 MB / budget 600.0 MB — OVER · threads peak 91 / 50 — OVER"; "—" without any.
+ */
+export function budgetText(verdict: Pick<Verdict, 'budget'> & { signals?: readonly Pick<SignalVerdict, 'name' | 'peak' | 'quantity'>[] }): string {
+  const parts: string[] = [];
   const budget = verdict.budget;
-  if (!budget) return NONE;
-  return (
-    `peak RSS ${formatBytes(budget.peakRssBytes)} / budget ${formatBytes(budget.limitBytes)} — ` +
-    (isOverBudget(verdict) ? 'OVER' : 'ok')
-  );
+  if (budget) {
+    parts.push(`peak RSS ${formatBytes(budget.peakRssBytes)} / budget ${formatBytes(budget.limitBytes)} — ${budget.ok ? 'ok' : 'OVER'}`);
+  }
+  for (const s of verdict.signals ?? []) {
+    if (!s.peak) continue;
+    const q = quantityFormat(s.quantity === 'count' ? 'count' : 'bytes');
+    parts.push(`${s.name} peak ${q.figure(s.peak.value)} / ${q.figure(s.peak.limit)} — ${s.peak.ok ? 'ok' : 'OVER'}`);
+  }
+  return parts.length ? parts.join(' · ') : NONE;
 }
 
 /**

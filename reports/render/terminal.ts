@@ -14,12 +14,11 @@ import {
   formatBytes,
   formatCount,
   formatMs,
-  formatPerUnit,
   formatRate,
   formatSeconds,
   pluralUnit,
 } from './format.js';
-import { budgetText, metricOverTime, outcomeWord, readingMethod, readingName, readingRounds, retainedText, roundsText, adaptiveLines, thresholdsText, type RunView } from './run-view.js';
+import { adaptiveLines, budgetText, metricOverTime, outcomeWord, readingMethod, readingName, readingRounds, roundsText, signalCells, thresholdsText, type RunView } from './run-view.js';
 
 export type { RunView } from './run-view.js';
 
@@ -29,15 +28,10 @@ const CHART_HEIGHT = 10;
 export function signalsTable(run: RunView): string[][] {
   return [
     ['signal', 'verdict', 'retained', 'limit', 'growth', 'noise', 'metric'],
-    ...run.verdict.signals.map((s) => [
-      s.name,
-      outcomeWord(s.outcome),
-      retainedText(s),
-      formatPerUnit(s.limitPerUnit, s.unit),
-      formatBytes(s.growthBytes, { sign: true }),
-      s.noiseBytes === null ? NONE : `±${formatBytes(s.noiseBytes)}`,
-      s.metric,
-    ]),
+    ...run.verdict.signals.map((s) => {
+      const cells = signalCells(s);
+      return [s.name, outcomeWord(s.outcome), cells.retained, cells.limit, cells.growth, cells.noise, s.metric];
+    }),
   ];
 }
 
@@ -117,7 +111,7 @@ export function renderRunSummary(run: RunView, opts: { width: number }): string 
     const last = series.elapsedS[series.elapsedS.length - 1] ?? null;
     return renderChartGroup(
       [{ title: `${s.name} over time, ${formatSeconds(first)} – ${formatSeconds(last)} (max per column)`, values: series.values }],
-      { width: opts.width, height: CHART_HEIGHT },
+      { width: opts.width, height: CHART_HEIGHT, plain: s.quantity === 'count' },
     );
   });
 

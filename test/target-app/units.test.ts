@@ -21,7 +21,7 @@ describe('parseTargetArgs', () => {
       '--ttl-ms', '5000', '--sweep-ms', '100', '--max-upload-mb', '0.5',
       '--data-dir', '/srv/target', '--upload-limit-mb', '128', '--defects', 'full-log,whole-body',
       '--retention-sweep-ms', '200', '--retention-age-s', '0', '--retention-max-mb', '0.25',
-      '--model-mb', '64', '--leak-bytes-per-job', '256',
+      '--model-mb', '64', '--leak-bytes-per-job', '256', '--webhook-subscribers', '3', '--webhook-fail-every', '0', '--webhook-max-workers', '8',
     ]);
     assert.deepEqual(config, {
       mode: 'fixed', host: '::1', port: 8080, resultBytes: 64 * 1024, jobMs: 0,
@@ -29,6 +29,7 @@ describe('parseTargetArgs', () => {
       dataDir: '/srv/target', uploadLimitBytes: 128 * 1024 * 1024, defects: ['whole-body', 'full-log'],
       retentionSweepMs: 200, retentionAgeMs: 0, retentionMaxBytes: 256 * 1024,
       modelBytes: 64 * 1024 * 1024,
+      webhookSubscribers: 3, webhookFailEvery: 0, webhookMaxWorkers: 8,
     });
   });
 

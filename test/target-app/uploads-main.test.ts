@@ -49,7 +49,7 @@ describe('main.js and the data dir', () => {
     assert.equal(stdout, '');
     assert.equal(
       stderr,
-      "heapgate-target: --defects: unknown defect 'leaky-pipes' (known: whole-body, base64, full-log, no-retention, temp-wav, frames, rewrite; or all, none)\n",
+      "heapgate-target: --defects: unknown defect 'leaky-pipes' (known: whole-body, base64, full-log, no-retention, temp-wav, frames, rewrite, thread-per-delivery, worker-registry, connection-leak; or all, none)\n",
     );
   });
 

@@ -42,7 +42,7 @@ describe('defect switches', () => {
   });
 
   test('upload flag mistakes are one-line usage errors', () => {
-    const known = 'known: whole-body, base64, full-log, no-retention, temp-wav, frames, rewrite; or all, none';
+    const known = 'known: whole-body, base64, full-log, no-retention, temp-wav, frames, rewrite, thread-per-delivery, worker-registry, connection-leak; or all, none';
     const cases: Array<[string[], string]> = [
       [['--defects', 'bogus'], `--defects: unknown defect 'bogus' (${known})`],
       [['--defects', 'base64,'], `--defects: unknown defect '' (${known})`],

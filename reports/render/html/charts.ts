@@ -256,7 +256,7 @@ export interface ReadingsSide {
  */
 export function readingsChart(id: string, sides: readonly ReadingsSide[]): ChartData {
   const first = sides[0]!.signal;
-  const scale: Scale = first.quantity === 'ms' ? 'ms' : 'bytes';
+  const scale: Scale = first.quantity === 'ms' ? 'ms' : first.quantity === 'count' ? 'count' : 'bytes';
   const labels: { label: string; style: SeriesData['style']; color: string }[] = [];
   const parts: { x: number[]; y: (number | null)[] }[] = [];
   for (const side of sides) {
