@@ -145,4 +145,15 @@ describe('k6 keeps load on loopback', { skip: ip ? false : 'this machine has no 
       assert.notEqual(r.exitCode, 0, `heapgate exits non-zero: ${r.stderr}`);
     });
   }
+
+  it('heapgate run: a user script given a plain non-loopback URL in -e reaches nothing', { timeout: 180_000 }, async () => {
+    const before = listener.connections.length;
+    const out = path.join(await tempDir('k6-loopback-plain'), 'run');
+    const r = await heapgate(['run', script, '--mode', 'fixed', '--profile', 'smoke', '--rounds', '2', '--out', out, '-e', `URL=http://${ip}:${listener.port}/`], {
+      timeoutMs: 150_000,
+    });
+    assert.deepEqual(listener.connections.slice(before), [], 'no connection reached the listener');
+    assert.match(await readFile(path.join(out, 'k6', 'round-1.log'), 'utf8'), blockedLine(ip!));
+    assert.notEqual(r.exitCode, 0, `heapgate exits non-zero: ${r.stderr}`);
+  });
 });
