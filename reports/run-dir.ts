@@ -1,5 +1,6 @@
 // The only I/O of reports/: read a run folder back, write its verdict.
-import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EXIT, HeapgateError } from '../model/errors.js';
 import { runFiles } from '../model/paths.js';
@@ -242,8 +243,36 @@ export async function loadMeta(dir: string): Promise<RunMeta> {
 /** Write verdict.json into the run folder; returns its path. */
 export async function writeVerdict(dir: string, verdict: Verdict): Promise<string> {
   const file = runFiles(dir).verdict;
-  await writeFile(file, `${JSON.stringify(verdict, null, 2)}\n`, 'utf8');
+  await writeJson(file, verdict);
   return file;
+}
+
+/**
+ * A run folder's JSON file, whole or not at all: written beside it, then renamed over it. On a
+ * full disk a plain write left run-meta.json cut at 4 KiB, which no reader can parse; this way
+ * the last complete version stays, and the error still reaches the caller.
+ */
+export async function writeJson(file: string, value: unknown): Promise<void> {
+  const partial = `${file}.partial`;
+  try {
+    await writeFile(partial, `${JSON.stringify(value, null, 2)}\n`, 'utf8');
+    await rename(partial, file);
+  } catch (e) {
+    await rm(partial, { force: true });
+    throw e;
+  }
+}
+
+/** writeJson for 'exit' hooks, which must not wait. */
+export function writeJsonSync(file: string, value: unknown): void {
+  const partial = `${file}.partial`;
+  try {
+    writeFileSync(partial, `${JSON.stringify(value, null, 2)}\n`, 'utf8');
+    renameSync(partial, file);
+  } catch (e) {
+    rmSync(partial, { force: true });
+    throw e;
+  }
 }
 
 /** "rep-2" before "rep-10": names compared with their numbers as numbers. */

@@ -3,8 +3,8 @@
 //   → rounds of (k6 load → cool-down → GC until still [→ census of live types]) → stop everything → judge.
 // The verdict rests on the post-GC readings across rounds, normalised by k6's completed
 // iterations (see reports/analysis/judge.ts); this module only takes the readings honestly.
-import { existsSync, writeFileSync } from 'node:fs';
-import { mkdir, readdir, rm, statfs, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveMemoryLimit, type Budget } from '../model/budget.js';
@@ -20,7 +20,7 @@ import { analyse, signalSpecs } from '../reports/analysis/analyse.js';
 import { DEFAULT_JUDGE_OPTIONS } from '../reports/analysis/judge.js';
 import { cumulativeWork, settleRound } from '../reports/analysis/readings.js';
 import { chooseMetric, metricValue } from '../reports/analysis/metric.js';
-import { loadRun, writeVerdict } from '../reports/run-dir.js';
+import { loadRun, writeJson, writeJsonSync, writeVerdict } from '../reports/run-dir.js';
 import { dropSnapshots, judgeEvidence, takeEvidence, wantEvidence, type ReadingSoFar } from './evidence.js';
 import { describeHeapReadings, openHeapCollector } from './heap-collector.js';
 import { ensureK6, type K6Binary } from './k6-binary.js';
@@ -214,7 +214,7 @@ export async function runProtocol(plan: RunPlan, ctx: RunContext): Promise<RunRe
   const watch = spec.watch ?? { dirs: [], files: [] };
   const meta = initialMeta(plan, k6, watch);
   const saveMeta = () =>
-    writeFile(files.meta, JSON.stringify(meta, null, 2) + '\n').catch((e: unknown) => {
+    writeJson(files.meta, meta).catch((e: unknown) => {
       throw outputError(files.dir, e);
     });
   // Should heapgate exit before the run folder is complete (a third Ctrl-C exits at once), the
@@ -226,8 +226,8 @@ export async function runProtocol(plan: RunPlan, ctx: RunContext): Promise<RunRe
     meta.error ??= 'heapgate exited before the run folder was complete';
     meta.finishedAt ??= new Date().toISOString();
     try {
-      writeFileSync(files.meta, JSON.stringify(meta, null, 2) + '\n');
-      if (!existsSync(files.verdict)) writeFileSync(files.verdict, JSON.stringify(analyse([], meta, plan.judge), null, 2) + '\n');
+      writeJsonSync(files.meta, meta);
+      if (!existsSync(files.verdict)) writeJsonSync(files.verdict, analyse([], meta, plan.judge));
     } catch {
       // nothing more can be done on the way out
     }
