@@ -26,7 +26,7 @@ import {
 import { chartBox, escapeHtml, htmlTable, page, phaseNote, verdictTone } from './html/page.js';
 import { compareRows } from './markdown.js';
 import { evidenceCostText, retainerText, whatGrowsRows } from './evidence-text.js';
-import { budgetText, outcomeWord, readingMethod, readingName, readingNoun, readingsHeading, roundsText, adaptiveLines, sideNames, signalNames, signalOf, thresholdsText, type RunView } from './run-view.js';
+import { budgetText, outcomeWord, postGc, readingMethod, readingNoun, readingsHeading, roundsText, adaptiveLines, sideNames, signalNames, signalOf, thresholdsText, type RunView } from './run-view.js';
 import { readingsTable, signalsTable } from './terminal.js';
 
 export interface CompareHtmlOptions {
@@ -114,7 +114,7 @@ const K6_NOTE = "Per round: k6's requests over the round's wall time, and its p9
 function timeSections(run: RunView, charts: TimeCharts, level: 'h2' | 'h3'): string {
   const section = (title: string, body: string) => `<${level}>${escapeHtml(title)}</${level}>${body}`;
   return [
-    charts.memory ? section('Memory over time', chartBox(charts.memory, phaseNote(readingName(run.verdict) === 'post-GC'))) : '',
+    charts.memory ? section('Memory over time', chartBox(charts.memory, phaseNote(postGc(run.verdict)))) : '',
     charts.k6 ? section('k6 load', chartBox(charts.k6, K6_NOTE) + htmlTable(roundsTable(run), 'rounds') + adaptiveList(run)) : '',
     charts.counts ? section('Threads and file descriptors', chartBox(charts.counts)) : '',
     charts.disk ? section('Disk', chartBox(charts.disk)) : '',

@@ -21,18 +21,22 @@ export function outcomeWord(outcome: Outcome): string {
  * heapgate found runtimes itself say nothing, and keep the old name).
  */
 export function readingName(verdict: Pick<Verdict, 'heap'>): string {
-  return !verdict.heap || verdict.heap.postGc ? 'post-GC' : 'no-GC reading';
+  return postGc(verdict) ? 'post-GC' : 'no-GC reading';
+}
+
+/** Whether the readings came after a forced GC (runs recorded before heapgate found runtimes: yes). */
+export function postGc(verdict: Pick<Verdict, 'heap'>): boolean {
+  return !verdict.heap || verdict.heap.postGc;
 }
 
 /** One reading as a noun, for legends and titles: "post-GC reading" or "no-GC reading". */
 export function readingNoun(verdict: Pick<Verdict, 'heap'>): string {
-  const name = readingName(verdict);
-  return name === 'post-GC' ? 'post-GC reading' : name;
+  return postGc(verdict) ? 'post-GC reading' : 'no-GC reading';
 }
 
 /** A heading over the readings of one or more runs: "Post-GC readings" only when every run forced GC. */
 export function readingsHeading(views: readonly Pick<RunView, 'verdict'>[]): string {
-  return views.every((v) => readingName(v.verdict) === 'post-GC') ? 'Post-GC readings' : 'Readings at each settle (not all after a forced GC)';
+  return views.every((v) => postGc(v.verdict)) ? 'Post-GC readings' : 'Readings at each settle (not all after a forced GC)';
 }
 
 /** How the readings were taken, in words: "post-GC, forced through jcmd (jvm)", or the remedy. */
