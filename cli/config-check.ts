@@ -18,6 +18,7 @@ import type { DiskWatch } from '../model/types.js';
 import { parseMetric } from '../reports/analysis/metric.js';
 import { prometheusBaseProblem } from '../monitor/sources/promql.js';
 import { loopbackUrl } from '../run/loopback.js';
+import { seconds } from './parse.js';
 
 // --- the file as written (what the schema allows) ---------------------------------------------
 
@@ -59,6 +60,8 @@ export interface ScenarioFile {
   env?: Variables;
   profile?: 'seed' | 'default' | 'smoke';
   rounds?: number;
+  maxRounds?: number;
+  maxDuration?: number | string;
   repeat?: number;
   label?: string;
   per?: PerFile;
@@ -117,6 +120,9 @@ export interface ScenarioSettings {
   env: Record<string, string>;
   profile?: string;
   rounds?: number;
+  maxRounds?: number;
+  /** Seconds. */
+  maxDurationS?: number;
   repeat?: number;
   label?: string;
   per?: Per;
@@ -402,6 +408,8 @@ function scenarioOf(dir: string, s: ScenarioFile, top: TargetFile): ScenarioSett
     ...(s.bundle !== undefined ? { bundle: s.bundle } : {}),
     ...(s.profile !== undefined ? { profile: s.profile } : {}),
     ...(s.rounds !== undefined ? { rounds: s.rounds } : {}),
+    ...(s.maxRounds !== undefined ? { maxRounds: s.maxRounds } : {}),
+    ...(s.maxDuration !== undefined ? { maxDurationS: seconds(String(s.maxDuration)) } : {}),
     ...(s.repeat !== undefined ? { repeat: s.repeat } : {}),
     ...(s.label !== undefined ? { label: s.label } : {}),
     ...(per ? { per } : {}),

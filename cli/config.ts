@@ -118,6 +118,9 @@ export interface ConfigFlags {
   watchFile?: DiskWatch[];
   profile?: string;
   rounds?: number;
+  maxRounds?: number;
+  /** --max-duration, seconds. */
+  maxDuration?: number;
   repeat?: number;
   env?: Record<string, string>;
   label?: string;
@@ -147,6 +150,9 @@ export interface PlanSettings {
   watchFile: DiskWatch[];
   profile: string;
   rounds: number | undefined;
+  maxRounds: number | undefined;
+  /** Seconds; named as the flag is, so the settings read as the flags do. */
+  maxDuration: number | undefined;
   /** Runs of the scenario, into <outDir>/rep-1 … rep-N when more than one; undefined: once. */
   repeat: number | undefined;
   env: Record<string, string>;
@@ -242,6 +248,8 @@ export function configToPlans(config: HeapgateConfig, flags: ConfigFlags, opts: 
         watchFile: pick('target.watch.files', flags.watchFile, t?.watchFiles, []),
         profile: pick('profile', flags.profile, s.profile, 'default'),
         rounds: pick('rounds', flags.rounds, s.rounds, undefined),
+        maxRounds: pick('maxRounds', flags.maxRounds, s.maxRounds, undefined),
+        maxDuration: pick('maxDuration', flags.maxDuration, s.maxDurationS, undefined),
         repeat: pick('repeat', flags.repeat, s.repeat, undefined),
         env,
         label: pick('label', flags.label, s.label, s.name),

@@ -11,7 +11,7 @@ import { resolveMemoryLimit, type Budget } from '../model/budget.js';
 import { EXIT, HeapgateError } from '../model/errors.js';
 import { megabytes } from '../model/oom.js';
 import { runFiles, type RunFiles } from '../model/paths.js';
-import { settledWindow } from '../model/settle.js';
+import { settledWindow, settleRuleFor } from '../model/settle.js';
 import { CGROUP_COLUMNS, RUNTIME_HEAP_COLUMN, type EvidenceMode, type JudgeOptions, type ProtocolOptions, type RunMeta, type Sample, type SettleRecord, type Verdict } from '../model/types.js';
 import { Sampler } from '../monitor/sampler.js';
 import { CgroupSource } from '../monitor/sources/cgroup-source.js';
@@ -361,7 +361,10 @@ async function measure(plan: RunPlan, ctx: RunContext, { files, k6, spec, watch,
     const settle = async (phase: string): Promise<void> => {
       sampler.setPhase(phase);
       const started = Date.now();
-      const rule = { window: meta.protocol.settleWindow, toleranceBytes: meta.protocol.settleToleranceBytes, toleranceRatio: meta.protocol.settleToleranceRatio };
+      const rule = settleRuleFor(
+        { window: meta.protocol.settleWindow, toleranceBytes: meta.protocol.settleToleranceBytes, toleranceRatio: meta.protocol.settleToleranceRatio },
+        metric === RUNTIME_HEAP_COLUMN && (collector.info.method === 'jcmd' || collector.info.method === 'inspector'),
+      );
       const record: SettleRecord = { phase, method: collector.info.method, gcRequests: 0, stable: false, durationS: 0 };
       const values: number[] = [];
       // The heap a census would be taken of: a Node snapshot's cost grows with its objects, not its buffers.

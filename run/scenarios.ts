@@ -41,7 +41,7 @@ export interface Scenario {
 }
 
 /** The user's script is judged on this unless told otherwise; a config's unit of work keeps its limit. */
-/** Memory per iteration, 4 KiB limit: the signal of job-flow and of every script heapgate has no settings for. */
+/** Memory per iteration, 128 B limit (reports/analysis/judge.ts says why): the signal of job-flow and of every script heapgate has no settings for. */
 export const memoryPerIteration: Readonly<SignalSpec> = DEFAULT_MEMORY_SIGNAL;
 
 const jobFlow: Scenario = {

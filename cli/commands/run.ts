@@ -41,8 +41,8 @@ export function checkScenario(name: string): string {
 export function addJudgeOptions(cmd: Command): Command {
   return cmd
     .option('--metric <expr>', 'column or a+b sum of columns to judge (default: node heap+external, JVM heap, else RSS)', metricExpression)
-    .option('--leak-threshold <size>', "retention per unit of work that counts as a leak, for the first (memory) signal (job-flow: 4KiB per iteration); sizes are binary: 1K = 1KB = 1KiB = 1024 B", byteSize)
-    .option('--min-growth <size>', 'growth across rounds a leak must also show, first signal (default 1MB)', byteSize);
+    .option('--leak-threshold <size>', "retention per unit of work that counts as a leak, for the first (memory) signal (default 128B per iteration); sizes are binary: 1K = 1KB = 1KiB = 1024 B", byteSize)
+    .option('--min-growth <size>', 'growth across rounds a leak must also show, first signal (default 256KiB)', byteSize);
 }
 
 /** Adaptive rounds' flags, shared by `run` and `loadtest` (run/profiles.ts roundsOf). */

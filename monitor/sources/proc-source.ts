@@ -11,6 +11,8 @@ export class ProcSource implements SampleSource {
   readonly #streak = new FailureStreak();
   /** The tree, followed from tick to tick (proc-tree.ts): no full /proc pass per tick, files kept open. */
   readonly #tree: ProcTreeReader;
+  /** The phase of the last tick: a new one reads every member's peak afresh. */
+  #phase: string | null = null;
 
   /** `pid`: the root of the tree to sample. */
   constructor(readonly pid: number) {
@@ -32,10 +34,11 @@ export class ProcSource implements SampleSource {
 
   async read(values: SampleValues, tick: Tick): Promise<ReadResult | void> {
     const got = await this.#streak.attempt(
-      async () => this.#tree.read(),
+      async () => this.#tree.read(tick.phase !== this.#phase),
       tick.warn,
       (why) => `reading /proc for pid ${this.pid} failed at ${tick.elapsedS.toFixed(3)} s: ${why}`,
     );
+    this.#phase = tick.phase;
     // A read that failed for another reason (EMFILE, …) says nothing about death: unknown values.
     if (got === null) return;
     if (got.value === null) return { alive: false };

@@ -69,6 +69,8 @@ export interface StatFields {
   cstime: number;
   /** Clock ticks after boot when the process started: with the pid, it names one process for good. */
   starttime: number;
+  /** Threads, as status's Threads line. */
+  threads: number;
 }
 
 /**
@@ -79,7 +81,8 @@ export function parseStat(text: string): StatFields | null {
   const close = text.lastIndexOf(')');
   if (close < 0) return null;
   // After ')': state(3) ppid(4) pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt
-  //            utime(14) stime(15) cutime(16) cstime(17) …  — field numbers as in proc(5).
+  //            utime(14) stime(15) cutime(16) cstime(17) priority nice num_threads(20)
+  //            itrealvalue starttime(22) …  — field numbers as in proc(5).
   const f = text.slice(close + 2).split(' ');
   if (f.length < 20) return null;
   return {
@@ -91,6 +94,7 @@ export function parseStat(text: string): StatFields | null {
     cutime: Number(f[13]),
     cstime: Number(f[14]),
     starttime: Number(f[19]),
+    threads: Number(f[17]),
   };
 }
 

@@ -125,6 +125,13 @@ describe('config problems, one line each naming the key', () => {
     assert.deepEqual(problems(config((c) => (c.scenarios[0].rounds = 1))), ['scenarios[0].rounds: 1 is not a whole number from 2 to 1000']);
   });
 
+  it('adaptive rounds: maxRounds out of range, a maxDuration that is no time', () => {
+    assert.deepEqual(problems(config((c) => (c.scenarios[0].maxRounds = 1001))), ['scenarios[0].maxRounds: 1001 is not a whole number from 2 to 1000']);
+    for (const bad of ['0s', 'soon', '', 0, 1.5]) {
+      assert.deepEqual(problems(config((c) => (c.scenarios[0].maxDuration = bad))), [`scenarios[0].maxDuration: ${JSON.stringify(bad)} is not a time above zero, e.g. 90, "90s", "3m"`], String(bad));
+    }
+  });
+
   it('repeat out of range', () => {
     assert.deepEqual(problems(config((c) => (c.scenarios[0].repeat = 0))), ['scenarios[0].repeat: 0 is not a whole number from 1 to 100']);
   });
@@ -298,6 +305,8 @@ describe('configToPlans: flag > file > default', () => {
       c.scenarios[0].env = { VUS: '5', MAX_POLLS: '40' };
       c.scenarios[0].profile = 'smoke';
       c.scenarios[0].rounds = 4;
+      c.scenarios[0].maxRounds = 12;
+      c.scenarios[0].maxDuration = '2m30s';
       c.scenarios[0].repeat = 3;
       c.scenarios[0].budget = { rss: '600MB' };
       c.scenarios[0].per = { metric: 'http_reqs' }; // named as --per names it: "request"
@@ -325,6 +334,8 @@ describe('configToPlans: flag > file > default', () => {
       watchFile: [],
       profile: 'smoke',
       rounds: 4,
+      maxRounds: 12,
+      maxDuration: 150,
       repeat: 3,
       env: { VUS: '5', MAX_POLLS: '40' },
       label: 'checkout',
@@ -350,6 +361,8 @@ describe('configToPlans: flag > file > default', () => {
       signals: 'config',
       profile: 'config',
       rounds: 'config',
+      maxRounds: 'config',
+      maxDuration: 'config',
       repeat: 'config',
       label: 'default',
       'budget.rss': 'config',
@@ -360,11 +373,12 @@ describe('configToPlans: flag > file > default', () => {
     });
     // The scenario's unit of work for the signal without one; the signal's own for the other.
     assert.deepEqual(checkout!.signals, [
-      { name: 'memory', metric: null, work: 'httpReqs', workScale: 1, unit: 'request', limitPerUnit: 4096, minGrowthBytes: 1024 * 1024 },
+      { name: 'memory', metric: null, work: 'httpReqs', workScale: 1, unit: 'request', limitPerUnit: 4096, minGrowthBytes: 256 * 1024 },
       { name: 'log', metric: 'disk_file_bytes{name="app.log"}', work: 'data_sent', workScale: 1024 * 1024, unit: 'MB sent', limitPerUnit: 1024, minGrowthBytes: 64 * 1024 },
     ]);
     assert.equal(jobs!.settings.profile, 'default');
     assert.equal(jobs!.settings.rounds, undefined);
+    assert.equal(jobs!.settings.maxDuration, undefined, 'the profile’s');
     assert.equal(jobs!.settings.repeat, undefined, 'once');
     assert.equal(jobs!.settings.budgetRss, undefined, 'the scenario’s own budget');
     assert.equal(jobs!.sources.profile, 'default');
@@ -374,12 +388,14 @@ describe('configToPlans: flag > file > default', () => {
   it('a flag given on the command line beats the file', () => {
     const [checkout] = configToPlans(
       file,
-      { profile: 'default', rounds: 2, repeat: 5, env: { VUS: '10' }, label: 'leaky', out: 'elsewhere', budgetRss: 1024, baseUrl: 'http://127.0.0.1:9090', bundle: true, per: 'data_sent' },
+      { profile: 'default', rounds: 2, maxDuration: 60, repeat: 5, env: { VUS: '10' }, label: 'leaky', out: 'elsewhere', budgetRss: 1024, baseUrl: 'http://127.0.0.1:9090', bundle: true, per: 'data_sent' },
       { resultsRoot: ROOT },
     );
     const s = checkout!.settings;
     assert.equal(s.profile, 'default');
     assert.equal(s.rounds, 2);
+    assert.equal(s.maxDuration, 60);
+    assert.equal(s.maxRounds, 12, 'the file’s, beside the flag’s --max-duration');
     assert.equal(s.repeat, 5);
     assert.deepEqual(s.env, { VUS: '10', MAX_POLLS: '40' }, '-e replaces one variable, the others stay');
     assert.equal(s.label, 'leaky');
@@ -388,7 +404,7 @@ describe('configToPlans: flag > file > default', () => {
     assert.equal(s.baseUrl, 'http://127.0.0.1:9090');
     assert.equal(s.start, 'node server.js', 'the rest of the target stays the file’s');
     assert.equal(checkout!.outDir, path.resolve('elsewhere', 'checkout'));
-    for (const key of ['profile', 'rounds', 'env.VUS', 'label', 'outDir', 'budget.rss', 'bundle', 'target.baseUrl', 'per']) {
+    for (const key of ['profile', 'rounds', 'maxDuration', 'env.VUS', 'label', 'outDir', 'budget.rss', 'bundle', 'target.baseUrl', 'per']) {
       assert.equal(checkout!.sources[key], 'flag', key);
     }
     assert.equal(checkout!.sources['env.MAX_POLLS'], 'config');
@@ -434,7 +450,7 @@ describe('configToPlans: flag > file > default', () => {
     );
     const [checkout, jobs] = configToPlans(c, {}, { resultsRoot: ROOT });
     assert.deepEqual(checkout!.signals, [
-      { name: 'memory', metric: null, work: 'uploads_accepted', workScale: 1, unit: 'upload', limitPerUnit: 4096, minGrowthBytes: 1024 * 1024 },
+      { name: 'memory', metric: null, work: 'uploads_accepted', workScale: 1, unit: 'upload', limitPerUnit: 128, minGrowthBytes: 256 * 1024 },
     ]);
     assert.equal(jobs!.signals, null);
     assert.equal(jobs!.sources.signals, 'default');

@@ -1,7 +1,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readProcTree } from '../../monitor/sources/proc.js';
-import { ProcTreeReader, RESCAN_MS } from '../../monitor/sources/proc-tree.js';
+import { ProcTreeReader, RESCAN_MS, STATUS_MS } from '../../monitor/sources/proc-tree.js';
 import { eventually, killPid, killStarted, spawnChild } from './helpers.js';
 
 after(killStarted);
@@ -72,6 +72,37 @@ describe('ProcTreeReader: the tree followed from tick to tick', () => {
       assert.equal(reader.read()!.proc_count, 2);
       assert.equal(reader.stats.rescans, 1);
       killPid(kid);
+    } finally {
+      reader.close();
+      killPid(shell.pid);
+      await shell.exited;
+    }
+  });
+
+  it('reads the peak from status only when due, and the rest from stat and the fd folder', async () => {
+    let now = 0;
+    const shell = spawnChild('sh', ['-c', 'echo ready; read x']);
+    await shell.line();
+    const reader = new ProcTreeReader(shell.pid, () => now);
+    try {
+      const first = reader.read()!;
+      assert.equal(reader.stats.statusReads, 1);
+      // Within STATUS_MS, four more readings: no status read, and the same figures from stat.
+      for (let i = 0; i < 4; i++) {
+        const r = reader.read()!;
+        assert.deepEqual([r.proc_threads, r.proc_open_fds, r.proc_count], [first.proc_threads, first.proc_open_fds, first.proc_count]);
+        assert.ok(r.proc_rss_peak_bytes! >= r.proc_rss_bytes!);
+      }
+      assert.equal(reader.stats.statusReads, 1);
+      const fresh = (await readProcTree(shell.pid))!;
+      // statm's RSS is status's VmRSS, exactly (stat's own rss field is an estimate).
+      assert.deepEqual([reader.read()!.proc_rss_bytes, first.proc_threads, first.proc_open_fds], [fresh.proc_rss_bytes, fresh.proc_threads, fresh.proc_open_fds]);
+      now += STATUS_MS;
+      reader.read();
+      assert.equal(reader.stats.statusReads, 2);
+      // A new phase reads it at once.
+      reader.read(true);
+      assert.equal(reader.stats.statusReads, 3);
     } finally {
       reader.close();
       killPid(shell.pid);

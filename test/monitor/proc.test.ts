@@ -37,8 +37,8 @@ async function read(pid: number): Promise<ProcReading> {
 
 describe('parsers', () => {
   it('reads a stat line whose command name holds spaces and parentheses', () => {
-    const line = '4242 (my (odd) name) S 1 4242 4242 0 -1 4194560 500 0 0 0 250 75 10 5 20 0 3 0 100 0 0';
-    assert.deepEqual(parseStat(line), { state: 'S', ppid: 1, pgrp: 4242, utime: 250, stime: 75, cutime: 10, cstime: 5, starttime: 100 });
+    const line = '4242 (my (odd) name) S 1 4242 4242 0 -1 4194560 500 0 0 0 250 75 10 5 20 0 3 0 100 0 25';
+    assert.deepEqual(parseStat(line), { state: 'S', ppid: 1, pgrp: 4242, utime: 250, stime: 75, cutime: 10, cstime: 5, starttime: 100, threads: 3 });
   });
 
   it('reads status fields in bytes and defaults what a zombie lacks', () => {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunMeta, Sample, SignalVerdict, Verdict } from '../../model/types.js';
 import { analyse, describeExit } from '../../reports/analysis/analyse.js';
-import { DEFAULT_JUDGE_OPTIONS, DISK_NOISE_FLOOR_BYTES } from '../../reports/analysis/judge.js';
+import { DEFAULT_JUDGE_OPTIONS, DEFAULT_MEMORY_SIGNAL, DISK_NOISE_FLOOR_BYTES } from '../../reports/analysis/judge.js';
 import { settlePhase } from '../../reports/analysis/readings.js';
 import { exitCodeForVerdict } from '../../reports/gate.js';
 import {
@@ -413,10 +413,10 @@ test('an old run-meta without signals, watch, budget or k6 RSS: judged as memory
   } as unknown as RunMeta;
   const v = analyse(samples, old);
   // Exactly what a current run naming memory per iteration, with no k6 RSS recorded, gets.
-  const current = analyse(samples, { ...meta, rounds: meta.rounds.map((r) => ({ ...r, k6PeakRssBytes: null })) });
+  const current = analyse(samples, { ...meta, signals: [DEFAULT_MEMORY_SIGNAL], rounds: meta.rounds.map((r) => ({ ...r, k6PeakRssBytes: null })) });
   assert.deepEqual(v, current);
   assert.equal(v.outcome, 'leaks');
-  assert.deepEqual([v.budget, v.k6.peakRssBytes, v.signals[0]!.limitPerUnit], [null, null, 4096]);
+  assert.deepEqual([v.budget, v.k6.peakRssBytes, v.signals[0]!.limitPerUnit], [null, null, 128]);
   // With signals: [] too.
   assert.deepEqual(analyse(samples, { ...old, signals: [] }), current);
 });

@@ -58,8 +58,8 @@ test('defaults are the documented ones: no overrides, memory per iteration for r
     ...DEFAULT_JUDGE_OPTIONS,
     skipReadings: 2,
   });
-  // 4 KB per iteration, at least 1 MiB of growth: the synthetic runs' memory signal spells it out.
-  assert.deepEqual(DEFAULT_MEMORY_SIGNAL, MEMORY_PER_ITERATION);
+  // 128 B per iteration, at least 256 KiB of growth; otherwise the synthetic runs' memory signal.
+  assert.deepEqual(DEFAULT_MEMORY_SIGNAL, { ...MEMORY_PER_ITERATION, limitPerUnit: 128, minGrowthBytes: 256 * KB });
 });
 
 test('leaks: an exact 8 KB/iter line, noise at the floor', () => {
@@ -96,6 +96,14 @@ test('a significant slope that grew too little in total is inconclusive, not a l
   // Growth exactly at the minimum is still not a leak: the rule is "more than".
   assert.equal(judge(line(8192, 3), rule()).outcome, 'inconclusive');
   assert.equal(judge(line(8192, 3), rule({ minGrowthBytes: MB - 1 })).outcome, 'leaks');
+});
+
+test('settles, but says it grows, when even the low end of the range is above zero', () => {
+  // 2000 B/iter exactly, 64 iterations a round, 10 rounds: σ = the 32 KiB floor, se = 32768/√(64²·82.5)
+  // ≈ 56 B, range ≈ 1.9 … 2.1 KB/iter: growth, but under the 4 KiB limit; never "comes back".
+  const v = judge(line(2000, 10), rule());
+  assert.equal(v.outcome, 'settles');
+  assert.match(v.reason, /^post-GC memory grows 2\.0 KB\/iter \(range 1\.\d KB … 2\.\d KB\/iter\) over rounds 1–10, under the 4\.0 KB\/iter limit$/);
 });
 
 test('settles: readings that go down and up again, noise from the widest settle window', () => {

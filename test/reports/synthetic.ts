@@ -54,6 +54,7 @@ export interface SynthWork {
 }
 
 /** Memory per iteration with the documented defaults: what a job-flow run names. */
+/** The synthetic runs' memory signal: the limit and minimum growth of before issue 11, which their figures were made for. */
 export const MEMORY_PER_ITERATION: SignalSpec = {
   name: 'memory',
   metric: null,
