@@ -2,6 +2,7 @@
 // `make bench-sampler`: heapgate's sampler against pidstat, on the same process tree.
 //
 // A tree of a shell and K sleeping children (K = 1, 10, 100) is sampled at 1, 10 and 50 Hz by:
+//   idle     the clock alone, its tick doing nothing: the floor of a Node process waking this often
 //   old      readProcTree every tick: every /proc/*/stat read to find the children (before issue 11)
 //   new      the ProcSource as it is now (monitor/sources/proc-tree.ts)
 //   sampler  the whole Sampler (ProcSource, CSV), as `heapgate run` uses it
@@ -9,7 +10,7 @@
 // and by pidstat (sysstat; installed with apt-get when missing) given the tree's pids, its CPU from
 // /proc/<pid>/schedstat (ns). pidstat's interval is whole seconds, so it runs at 1 Hz only: what it
 // costs per report is what it costs per tick at any rate.
-// Prints CPU per tick (ms) of each, the ratio to pidstat, tick lateness p50/p99 and the old/new
+// Prints CPU per tick (ms) of each, the ratio to pidstat, how far from due ticks started (p50/p99) and the old/new
 // ratio; JSON on stdout. BENCH_ARGS: --seconds 10, --rates 1,10,50, --children 1,10,100.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -36,6 +37,15 @@ function ensurePidstat(): string {
   return '/usr/bin/pidstat';
 }
 
+/** Trees still running: stopped on Ctrl-C or SIGTERM too, not only when a size is done. */
+const liveTrees = new Set<() => void>();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    for (const stop of liveTrees) stop();
+    process.exit(130);
+  });
+}
+
 /** A shell with `k` sleeping children, and every pid of the tree. */
 async function startTree(k: number): Promise<{ pids: number[]; stop: () => void }> {
   const sh = spawn('sh', ['-c', `for i in $(seq ${k}); do sleep 600 & echo $!; done; wait`], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
@@ -50,7 +60,12 @@ async function startTree(k: number): Promise<{ pids: number[]; stop: () => void 
   );
   pids.push(...buf.split('\n').filter(Boolean).map(Number));
   // Its own process group: stopped by the group's id, which is the shell's pid.
-  return { pids, stop: () => process.kill(-sh.pid!, 'SIGKILL') };
+  const stop = () => {
+    liveTrees.delete(stop);
+    process.kill(-sh.pid!, 'SIGKILL');
+  };
+  liveTrees.add(stop);
+  return { pids, stop };
 }
 
 function runChild(mode: string, pid: number, intervalMs: number, csv: string): Promise<{ ticks: number; missed: number; cpuMs: number; latenessMs: { p50: number; p99: number } }> {
@@ -93,14 +108,14 @@ async function main() {
         for (const hz of rates) {
           const interval = 1000 / hz;
           const r: Record<string, number> = { children: k, hz, pidstatMsPerTick: psPerTick };
-          for (const mode of ['old', 'new', 'sampler']) {
+          for (const mode of ['idle', 'old', 'new', 'sampler']) {
             const c = await runChild(mode, tree.pids[0]!, interval, path.join(dir, `${mode}-${k}-${hz}.csv`));
             r[`${mode}MsPerTick`] = c.cpuMs / Math.max(1, c.ticks);
             r[`${mode}P50Ms`] = c.latenessMs.p50;
             r[`${mode}P99Ms`] = c.latenessMs.p99;
             r[`${mode}Missed`] = c.missed;
           }
-          progress(`${k} children, ${hz} Hz: old ${r.oldMsPerTick!.toFixed(3)}, new ${r.newMsPerTick!.toFixed(3)}, sampler ${r.samplerMsPerTick!.toFixed(3)} ms/tick`);
+          progress(`${k} children, ${hz} Hz: idle ${r.idleMsPerTick!.toFixed(3)}, old ${r.oldMsPerTick!.toFixed(3)}, new ${r.newMsPerTick!.toFixed(3)}, sampler ${r.samplerMsPerTick!.toFixed(3)} ms/tick`);
           rows.push(r);
         }
       } finally {
@@ -115,10 +130,10 @@ async function main() {
     '\n' +
       alignColumns(
         [
-          ['children', 'Hz', 'pidstat ms/tick', 'old ms/tick', 'new ms/tick', 'sampler ms/tick', 'sampler ÷ pidstat', 'old ÷ new', 'sampler p50 late', 'sampler p99 late', 'new p99 late'],
-          ...rows.map((r) => [String(r.children), String(r.hz), f(r.pidstatMsPerTick), f(r.oldMsPerTick), f(r.newMsPerTick), f(r.samplerMsPerTick), f(r.samplerMsPerTick! / r.pidstatMsPerTick!, 1), f(r.oldMsPerTick! / r.newMsPerTick!, 1), f(r.samplerP50Ms, 2), f(r.samplerP99Ms, 2), f(r.newP99Ms, 2)]),
+          ['children', 'Hz', 'pidstat ms/tick', 'idle ms/tick', 'old ms/tick', 'new ms/tick', 'sampler ms/tick', 'sampler ÷ pidstat', 'old ÷ new', 'sampler p50 off', 'sampler p99 off', 'new p99 off'],
+          ...rows.map((r) => [String(r.children), String(r.hz), f(r.pidstatMsPerTick), f(r.idleMsPerTick), f(r.oldMsPerTick), f(r.newMsPerTick), f(r.samplerMsPerTick), f(r.samplerMsPerTick! / r.pidstatMsPerTick!, 1), f(r.oldMsPerTick! / r.newMsPerTick!, 1), f(r.samplerP50Ms, 2), f(r.samplerP99Ms, 2), f(r.newP99Ms, 2)]),
         ],
-        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
       ) +
       '\n',
   );

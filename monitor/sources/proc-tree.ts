@@ -12,10 +12,10 @@
 //          │                                                                   in memory
 //          └──────► pids gone ─► forgotten (a member gone: its children re-parent, walk again)
 //
-// and every RESCAN_MS a full pass, for what the incremental one cannot see (a pid reused between
-// two ticks by a child of the tree; a re-parenting to a subreaper). The last pid is the kernel's
-// last allocated one in our pid namespace: any fork or thread anywhere moves it, so an unchanged
-// one is proof that no child appeared; a member that ended shows itself by its stat going away.
+// A new pid, a reused one included, always moves the kernel's last pid (in our pid namespace, and
+// so also for a child in a nested one); a member that ends shows itself by its stat going away, and
+// its children, re-parented, are looked for again. Every RESCAN_MS a full pass all the same, a
+// safety net for a /proc whose loadavg says nothing useful (it is then listed on every tick).
 //
 // Per member and tick only its stat (state, threads, CPU) and statm (RSS) are read, and its fd folder stat()ed
 // (since Linux 6.2 its size is the number of open fds; older kernels say 0, and are listed). The
@@ -29,7 +29,7 @@ import type { ProcReading, ProcessFigures } from './proc.js';
 import { parseStat, parseStatus, sumTree, type StatFields, type StatusFields } from './proc.js';
 
 /** A full pass over every /proc/<pid>/stat at most this often. */
-export const RESCAN_MS = 5000;
+export const RESCAN_MS = 30_000;
 /** The peak RSS (status's VmHWM) is re-read at least this often. */
 export const STATUS_MS = 1000;
 const MAX_TREE = 4096;
