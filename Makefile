@@ -30,7 +30,7 @@ SCENARIOS ?= job-flow upload-flood
 loadtest: setup
 	@$(HEAPGATE) loadtest --profile $(PROFILE) --scenario $(SCENARIOS)
 
-# The unit tests (seconds) and the end-to-end ones (real k6, real targets): about three minutes.
+# The unit tests (seconds) and the end-to-end ones (real k6, real targets, Maven and PyPI fixtures built once into .tools/): 20–30 minutes on 2 cores.
 test: setup
 	node --test --test-reporter=spec dist/test/
 

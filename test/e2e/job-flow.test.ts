@@ -43,12 +43,18 @@ describe('job-flow against the reference target (smoke profile)', () => {
     assert.ok(Math.abs(v.retainedPerUnit!) < 4096, `retained ${v.retainedPerUnit}`);
   });
 
-  it('records the real k6, three rounds of completed work and every check passing', async () => {
+  it('records the real k6, three rounds of completed work (the fixed one: more, each added with its reason) and every check passing', async () => {
     for (const mode of ['leaky', 'fixed'] as const) {
       const meta = await readMeta(dirs[mode]);
       assert.match(meta.k6.version, /^v2\./);
       assert.equal(meta.outcome, 'completed');
-      assert.equal(meta.rounds.length, 3);
+      // A leak of 150 KB a job is decided in the 3 rounds; a clean store's range needs a few more to get under 128 B/iter.
+      if (mode === 'leaky') assert.equal(meta.rounds.length, 3);
+      else {
+        assert.ok(meta.rounds.length >= 3, `${meta.rounds.length} rounds`);
+        assert.equal(meta.adaptive?.added.length, meta.rounds.length - 3);
+        for (const a of meta.adaptive?.added ?? []) assert.match(a.reason, /^memory: .* straddles the 128 B\/iter limit$/);
+      }
       for (const r of meta.rounds) {
         assert.ok(r.iterations >= 10, `round ${r.round}: ${r.iterations} iterations`);
         assert.equal(r.checksRate, 1);
