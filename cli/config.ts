@@ -192,7 +192,9 @@ function signalSpecs(signals: readonly SignalSettings[], per: Per): SignalSpec[]
   return signals.map((s) => {
     const p = s.per ?? per;
     const work = workFromFlags({ per: p.metric, ...(p.unit !== undefined ? { perUnit: p.unit } : {}), ...(p.scale !== 1 ? { perScale: p.scale } : {}) })!;
-    return { name: s.name, metric: s.metric, ...work, limitPerUnit: s.limitBytes, minGrowthBytes: s.minGrowthBytes ?? DEFAULT_MIN_GROWTH_BYTES };
+    // Only the default signal has a limit of its own for readings no GC was forced before; a file's is used as given.
+    const noGc = s === MEMORY && memoryPerIteration.uncollectedLimitPerUnit !== undefined ? { uncollectedLimitPerUnit: memoryPerIteration.uncollectedLimitPerUnit } : {};
+    return { name: s.name, metric: s.metric, ...work, limitPerUnit: s.limitBytes, minGrowthBytes: s.minGrowthBytes ?? DEFAULT_MIN_GROWTH_BYTES, ...noGc };
   });
 }
 

@@ -247,6 +247,13 @@ export interface SignalSpec {
   /** A leak must also have grown at least this much across the judged rounds, bytes (a count: this many). */
   minGrowthBytes: number;
   /**
+   * The limit instead, when no GC was forced before the memory readings (RSS, or a heap read but not
+   * collected): what an allocator keeps of freed memory creeps up by kilobytes per iteration over a
+   * short run (CPython on RSS: +3 KB/iter) without anything being retained. Absent: the same limit.
+   * A limit given by the user (--leak-threshold, a config's signal) is used as given.
+   */
+  uncollectedLimitPerUnit?: number;
+  /**
    * The most the column may reach at any sample of the run, in its own quantity: a budget on the
    * peak, as the RSS budget is on memory (seed 003's health check: more than 50 threads is
    * unhealthy). A peak above it fails the gate with exit 98. Absent: no budget.

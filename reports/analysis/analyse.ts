@@ -140,10 +140,12 @@ function planSignals(samples: readonly Sample[], specs: readonly SignalSpec[], o
   const asked = options.metric !== null && options.metric.trim() !== '' ? options.metric : null;
   const planned: PlannedSignal[] = [];
   specs.forEach((own, i) => {
+    // The user's limit is used as given, with or without a forced GC.
+    const { uncollectedLimitPerUnit: _own, ...given } = own;
     const spec =
       i === 0
         ? {
-            ...own,
+            ...(options.leakBytesPerUnit !== null ? given : own),
             limitPerUnit: options.leakBytesPerUnit ?? own.limitPerUnit,
             minGrowthBytes: options.minGrowthBytes ?? own.minGrowthBytes,
           }
@@ -171,18 +173,21 @@ function noWorkMetric(spec: SignalSpec, rounds: readonly number[], all: boolean)
 function analyseSignal(
   samples: readonly Sample[],
   meta: RunMeta,
-  { spec, metric }: PlannedSignal,
+  { spec: planned, metric }: PlannedSignal,
   primary: boolean,
   options: JudgeOptions,
   context: JudgeContext,
 ): SignalVerdict {
   // The settle records say whether the protocol's (memory) metric stopped moving: the primary's.
   const readings = extractReadings(samples, meta, metric, meta.protocol.settleWindow, {
-    work: spec,
+    work: planned,
     recordedStability: primary,
   });
-  const lacking = roundsWithoutWork(meta, spec);
   const kind = kindOf(metric);
+  const noGc = kind === 'memory' ? uncollected(meta) : null;
+  // Memory no GC was forced before is held to its own limit, where the signal has one.
+  const spec = noGc && planned.uncollectedLimitPerUnit !== undefined ? { ...planned, limitPerUnit: Math.max(planned.limitPerUnit, planned.uncollectedLimitPerUnit) } : planned;
+  const lacking = roundsWithoutWork(meta, spec);
   // The run's noise floor is in bytes: a count has its own, and a file's size is read exactly.
   const noiseFloor = {
     memory: options.noiseFloorBytes,
@@ -202,7 +207,7 @@ function analyseSignal(
             minGrowthBytes: spec.minGrowthBytes,
             noiseFloorBytes: noiseFloor,
             skipReadings: options.skipReadings,
-            ...(kind === 'memory' && uncollected(meta) ? { uncollected: uncollected(meta)! } : {}),
+            ...(noGc ? { uncollected: noGc } : {}),
           },
           context,
         );

@@ -77,6 +77,13 @@ import { settlePhase } from './readings.js';
  */
 export const DEFAULT_LEAK_BYTES_PER_ITERATION = 128;
 /**
+ * The same, judged on memory no GC was forced before (RSS; a heap read but not collected): the
+ * limit of before issue 11. A CPython service on RSS creeps +3.0 KB/iter (range 2.6 … 3.3 KB) over
+ * three smoke rounds with nothing retained (test/e2e/foreign-service.test.ts): its allocator's
+ * arenas, not its objects. A forced GC is what makes the 128 B limit possible.
+ */
+export const DEFAULT_UNCOLLECTED_LEAK_BYTES_PER_ITERATION = 4096;
+/**
  * A leak must also have grown this much across the judged rounds: eight times the noise floor, and
  * above the ±50–100 KB a Node heap moves round to round with its JIT state. At 1 MiB a 256 B per
  * iteration leak waited for 4,000 iterations (10 smoke rounds) after its range had cleared the limit.
@@ -108,6 +115,7 @@ export const DEFAULT_MEMORY_SIGNAL: Readonly<SignalSpec> = Object.freeze({
   unit: 'iteration',
   limitPerUnit: DEFAULT_LEAK_BYTES_PER_ITERATION,
   minGrowthBytes: DEFAULT_MIN_GROWTH_BYTES,
+  uncollectedLimitPerUnit: DEFAULT_UNCOLLECTED_LEAK_BYTES_PER_ITERATION,
 });
 
 /** No overrides: every signal is judged by its own limit and minimum growth. */

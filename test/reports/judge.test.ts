@@ -59,7 +59,7 @@ test('defaults are the documented ones: no overrides, memory per iteration for r
     skipReadings: 2,
   });
   // 128 B per iteration, at least 256 KiB of growth; otherwise the synthetic runs' memory signal.
-  assert.deepEqual(DEFAULT_MEMORY_SIGNAL, { ...MEMORY_PER_ITERATION, limitPerUnit: 128, minGrowthBytes: 256 * KB });
+  assert.deepEqual(DEFAULT_MEMORY_SIGNAL, { ...MEMORY_PER_ITERATION, limitPerUnit: 128, minGrowthBytes: 256 * KB, uncollectedLimitPerUnit: 4096 });
 });
 
 test('leaks: an exact 8 KB/iter line, noise at the floor', () => {
