@@ -41,7 +41,7 @@ export interface Scenario {
 }
 
 /** The user's script is judged on this unless told otherwise; a config's unit of work keeps its limit. */
-/** Memory per iteration, 128 B limit (reports/analysis/judge.ts says why): the signal of job-flow and of every script heapgate has no settings for. */
+/** Memory per iteration, 512 B limit (reports/analysis/judge.ts says why): the signal of job-flow and of every script heapgate has no settings for. */
 export const memoryPerIteration: Readonly<SignalSpec> = DEFAULT_MEMORY_SIGNAL;
 
 const jobFlow: Scenario = {
@@ -49,7 +49,7 @@ const jobFlow: Scenario = {
   seed: '001',
   load(profile) {
     const p = {
-      // The seed's own pacing: 3 s polls, 2 s jobs, some 12 iterations a round. The 128 B limit
+      // The seed's own pacing: 3 s polls, 2 s jobs, some 20 iterations a round. The 512 B limit
       // would need thousands of them for a range that narrow (σ ≈ 50 KB per reading), so under
       // it the seed is judged at the 4 KiB per iteration it can resolve in a few rounds.
       seed: { vus: 5, duration: 10, poll: 3, jobMs: 2000, limit: 4 * KiB },

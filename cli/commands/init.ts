@@ -30,7 +30,7 @@ export function starterConfig(): ConfigFile {
         profile: 'default',
         rounds: 3,
         per: { metric: 'iterations' },
-        signals: [{ name: 'memory', limit: '128 B', minGrowth: '256 KiB' }],
+        signals: [{ name: 'memory', limit: '512 B', minGrowth: '256 KiB' }],
       },
     ],
   };

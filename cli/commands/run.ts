@@ -41,7 +41,7 @@ export function checkScenario(name: string): string {
 export function addJudgeOptions(cmd: Command): Command {
   return cmd
     .option('--metric <expr>', 'column or a+b sum of columns to judge (default: node heap+external, JVM heap, else RSS)', metricExpression)
-    .option('--leak-threshold <size>', "retention per unit of work that counts as a leak, for the first (memory) signal (default 128B per iteration); sizes are binary: 1K = 1KB = 1KiB = 1024 B", byteSize)
+    .option('--leak-threshold <size>', "retention per unit of work that counts as a leak, for the first (memory) signal (default 512B per iteration); sizes are binary: 1K = 1KB = 1KiB = 1024 B", byteSize)
     .option('--min-growth <size>', 'growth across rounds a leak must also show, first signal (default 256KiB)', byteSize);
 }
 

@@ -450,7 +450,7 @@ describe('configToPlans: flag > file > default', () => {
     );
     const [checkout, jobs] = configToPlans(c, {}, { resultsRoot: ROOT });
     assert.deepEqual(checkout!.signals, [
-      { name: 'memory', metric: null, work: 'uploads_accepted', workScale: 1, unit: 'upload', limitPerUnit: 128, minGrowthBytes: 256 * 1024, uncollectedLimitPerUnit: 4096 },
+      { name: 'memory', metric: null, work: 'uploads_accepted', workScale: 1, unit: 'upload', limitPerUnit: 512, minGrowthBytes: 256 * 1024, uncollectedLimitPerUnit: 4096 },
     ]);
     assert.equal(jobs!.signals, null);
     assert.equal(jobs!.sources.signals, 'default');

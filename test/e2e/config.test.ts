@@ -49,7 +49,7 @@ describe('heapgate run with heapgate.config.json (smoke profile, 2 rounds)', () 
             name: 'jobs-fixed',
             script: 'job-flow',
             ...smoke,
-            // 2 rounds at least, then more while the range straddles the 128 B/iter limit.
+            // 2 rounds at least, then more while the range straddles the 512 B/iter limit.
             maxRounds: 12,
             maxDuration: '90s',
             target: { command: service('fixed', fixedPort), baseUrl: `http://127.0.0.1:${fixedPort}`, metricsUrl: `http://127.0.0.1:${fixedPort}/metrics` },

@@ -48,12 +48,12 @@ describe('job-flow against the reference target (smoke profile)', () => {
       const meta = await readMeta(dirs[mode]);
       assert.match(meta.k6.version, /^v2\./);
       assert.equal(meta.outcome, 'completed');
-      // A leak of 150 KB a job is decided in the 3 rounds; a clean store's range needs a few more to get under 128 B/iter.
+      // A leak of 150 KB a job is decided in the 3 rounds; a clean store's range may need a few more to get under 512 B/iter.
       if (mode === 'leaky') assert.equal(meta.rounds.length, 3);
       else {
         assert.ok(meta.rounds.length >= 3, `${meta.rounds.length} rounds`);
         assert.equal(meta.adaptive?.added.length, meta.rounds.length - 3);
-        for (const a of meta.adaptive?.added ?? []) assert.match(a.reason, /^memory: .* straddles the 128 B\/iter limit$/);
+        for (const a of meta.adaptive?.added ?? []) assert.match(a.reason, /^memory: .* (straddles|is above) the 512 B\/iter limit/);
       }
       for (const r of meta.rounds) {
         assert.ok(r.iterations >= 10, `round ${r.round}: ${r.iterations} iterations`);

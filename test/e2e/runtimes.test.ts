@@ -75,7 +75,7 @@ describe('Spring Boot service (Actuator, Micrometer), started as a plain java -j
   it('leaky leaks', async () => assertLeaks(await judge('spring-leaky', (p) => springJobsCommand(jar, p, 'leaky', { jobMs: 20 })), 'jcmd'));
   // A JVM's post-GC heap can still move by ~0.5 MB from one settle to the next (measured: 19.5 →
   // 20.0 → 19.5 → 19.5 MB), so the fixed services get 5 rounds at least, and more while the range
-  // straddles the 128 B/iter limit (5 gave −415 … 57 B/iter; 3 leave some ±500 B).
+  // straddles the 512 B/iter limit (5 gave −415 … 57 B/iter; 3 leave some ±500 B).
   const JVM_ROUNDS = ['--rounds', '5', '--max-rounds', '12'];
 
   it('fixed settles, and its Actuator Prometheus endpoint is sampled with no flag', async () => {

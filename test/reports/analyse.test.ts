@@ -416,7 +416,7 @@ test('an old run-meta without signals, watch, budget or k6 RSS: judged as memory
   const current = analyse(samples, { ...meta, signals: [DEFAULT_MEMORY_SIGNAL], rounds: meta.rounds.map((r) => ({ ...r, k6PeakRssBytes: null })) });
   assert.deepEqual(v, current);
   assert.equal(v.outcome, 'leaks');
-  assert.deepEqual([v.budget, v.k6.peakRssBytes, v.signals[0]!.limitPerUnit], [null, null, 128]);
+  assert.deepEqual([v.budget, v.k6.peakRssBytes, v.signals[0]!.limitPerUnit], [null, null, 512]);
   // With signals: [] too.
   assert.deepEqual(analyse(samples, { ...old, signals: [] }), current);
 });
@@ -432,15 +432,15 @@ test('readings with no forced GC (Actuator, or none at all) go through the stric
   assert.equal(analyse(samples, { ...meta, heap: { ...heap, method: 'jcmd', postGc: true, remedy: null } }).outcome, 'leaks');
 });
 
-test('the default memory signal: 128 B/iter after a forced GC, 4 KiB on readings no GC was forced before, a given limit as given', () => {
+test('the default memory signal: 512 B/iter after a forced GC, 4 KiB on readings no GC was forced before, a given limit as given', () => {
   // 1 KB per iteration, exactly: a leak of a live heap, allocator creep's size on RSS.
   const cpython = { method: 'none' as const, postGc: false, runtimes: ['cpython' as const], remedy: 'add --python-agent' };
   const { samples, meta } = linearLeakRun(KB, { rounds: 6, iterationsPerRound: 500, signals: [DEFAULT_MEMORY_SIGNAL] });
   const collected = analyse(samples, { ...meta, heap: { method: 'inspector', postGc: true, runtimes: ['node'], remedy: null } });
-  assert.deepEqual([collected.outcome, collected.signals[0]!.limitPerUnit], ['leaks', 128], collected.reason);
+  assert.deepEqual([collected.outcome, collected.signals[0]!.limitPerUnit], ['leaks', 512], collected.reason);
   const rss = analyse(samples, { ...meta, heap: cpython });
   assert.deepEqual([rss.outcome, rss.signals[0]!.limitPerUnit], ['settles', 4096], rss.reason);
   assert.match(rss.reason, /under the 4\.0 KB\/iter limit$/);
-  const asked = analyse(samples, { ...meta, heap: cpython }, { leakBytesPerUnit: 128 });
-  assert.deepEqual([asked.outcome, asked.signals[0]!.limitPerUnit], ['leaks', 128], asked.reason);
+  const asked = analyse(samples, { ...meta, heap: cpython }, { leakBytesPerUnit: 512 });
+  assert.deepEqual([asked.outcome, asked.signals[0]!.limitPerUnit], ['leaks', 512], asked.reason);
 });

@@ -58,8 +58,8 @@ test('defaults are the documented ones: no overrides, memory per iteration for r
     ...DEFAULT_JUDGE_OPTIONS,
     skipReadings: 2,
   });
-  // 128 B per iteration, at least 256 KiB of growth; otherwise the synthetic runs' memory signal.
-  assert.deepEqual(DEFAULT_MEMORY_SIGNAL, { ...MEMORY_PER_ITERATION, limitPerUnit: 128, minGrowthBytes: 256 * KB, uncollectedLimitPerUnit: 4096 });
+  // 512 B per iteration, at least 256 KiB of growth; otherwise the synthetic runs' memory signal.
+  assert.deepEqual(DEFAULT_MEMORY_SIGNAL, { ...MEMORY_PER_ITERATION, limitPerUnit: 512, minGrowthBytes: 256 * KB, uncollectedLimitPerUnit: 4096 });
 });
 
 test('leaks: an exact 8 KB/iter line, noise at the floor', () => {
