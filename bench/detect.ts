@@ -3,11 +3,12 @@
 // per job (--leak-bytes-per-job N: exactly N bytes, nothing else), run through the real protocol
 // (run/protocol.ts: k6, forced GC, adaptive rounds, the verdict) R times per N, and counted:
 //   N = 0           every "leaks" is a false alarm: its count is a figure of its own;
-//   N = 64 … 16384  leaks / settles / inconclusive against the limit (1 KiB per iteration: one job
-//                   is one iteration of job-flow, so N below the limit should settle, N above leak);
+//   N = 64 … 16384  leaks / settles / inconclusive against the limit (the default 512 B per iteration,
+//                   or --leak-threshold: one job is one iteration of job-flow, so N well below the
+//                   limit should settle, N above it leak; the target's own ~60 B/iter counts too);
 // with the time to verdict: seconds of load (k6's rounds only) and wall seconds, median and max.
 // Flags (BENCH_ARGS): --profile default|smoke (repeatable; default both), --sizes 0,64,…,
-// --clean-repeats 10, --repeats 3, --leak-threshold <bytes>, --max-duration <s>, --out <dir>
+// --clean-repeats 10, --repeats 3, --leak-threshold <size> (128B, 1KiB, …), --max-duration <s>, --out <dir>
 // (default heapgate-results/bench-detect-<time>; run folders kept under it with --keep).
 // Table on stderr, JSON on stdout and in <out>/bench-detect.json.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -15,6 +16,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { median } from 'simple-statistics';
 import { RESULTS_DIR } from '../model/paths.js';
+import { parseSize } from '../model/size.js';
 import type { Outcome } from '../model/types.js';
 import { alignColumns } from '../reports/render/format.js';
 import { profileNamed, type ProfileName } from '../run/profiles.js';
@@ -67,7 +69,7 @@ const profiles = (values.profile ?? ['default', 'smoke']) as ProfileName[];
 const sizes = values.sizes.split(',').map(Number);
 const cleanRepeats = Number(values['clean-repeats']);
 const repeats = Number(values.repeats);
-const limit = values['leak-threshold'] !== undefined ? Number(values['leak-threshold']) : undefined;
+const limit = values['leak-threshold'] !== undefined ? parseSize(values['leak-threshold']) : undefined;
 const maxDurationS = values['max-duration'] !== undefined ? Number(values['max-duration']) : undefined;
 const outDir = path.resolve(values.out ?? path.join(RESULTS_DIR, `bench-detect-${new Date().toISOString().replace(/[:.]/g, '-')}`));
 
