@@ -334,7 +334,9 @@ describe('the packed package, installed into a project outside the checkout', ()
         assert.equal(meta.script?.bundled, false, 'k6 took the TypeScript and its import as they are');
         assert.match(meta.target.command, new RegExp(`^node service\\.mjs --mode ${x.scenario} --port \\d+$`));
         assert.notEqual(meta.target.pid, null);
-        assert.equal(meta.rounds.length, 3, `scenario ${i}`);
+        // The config's 3 rounds, and for the fixed one any added while its range straddled the limit (maxRounds 12).
+        if (x.scenario === 'leaky') assert.equal(meta.rounds.length, 3, `scenario ${i}`);
+        else assert.ok(meta.rounds.length >= 3 && meta.rounds.length <= 12, `scenario ${i}: ${meta.rounds.length} rounds`);
         for (const round of meta.rounds) {
           assert.ok(round.iterations > 0);
           assert.equal(round.checksRate, 1, `${x.scenario} round ${round.round}: every check passed`);
