@@ -154,7 +154,7 @@ describe('heapgate run <your script>', () => {
     assert.equal(v.signals[0]!.unit, 'ping');
     // Two pings per iteration: the work is the script's counter, not its iterations.
     assert.equal(v.signals[0]!.work, 2 * meta.rounds.reduce((a, x) => a + x.iterations, 0));
-    assert.match(r.stderr, /^memory .* per ping .* 4\.0 KB per ping /m);
+    assert.match(r.stderr, /^memory .* per ping .* 512 B per ping /m);
     assert.match(r.stderr, /^reading +phase +post-GC +Δ +pings +settled +judged$/m);
 
     const missing = path.join(project, 'runs', 'per-missing');
