@@ -11,8 +11,8 @@ export interface SettleRule {
 
 /**
  * A live-heap figure read right after a forced full GC (jcmd, the Node inspector) is held to a
- * window this tight (or this share of the
- * median, for large heaps). Successive forced GCs keep freeing for a while after a round: V8
+ * window this tight (or this share of the median, for large heaps). Successive forced GCs keep
+ * freeing for a while after a round: V8
  * flushes the bytecode and code of functions idle for a few GCs, and the reference target's
  * readings fall by ~200 KB over its first three collections, then repeat to within ~1 KB. Under
  * the 256 KiB window meant for RSS the settle ended on the way down, a median that could be any
