@@ -108,6 +108,8 @@ export interface SignalSettings {
   per: Per | null;
   limitBytes: number;
   minGrowthBytes: number | null;
+  /** The limit on readings no GC was forced before; only heapgate's default signal has one (a file's limit is used as given). */
+  uncollectedLimitBytes?: number;
 }
 
 export interface ScenarioSettings {

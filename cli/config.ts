@@ -184,7 +184,14 @@ export interface PlanInput {
 }
 
 /** A unit of work with no signals judges memory per that unit, at the limit a script's memory signal has. */
-const MEMORY: SignalSettings = { name: 'memory', metric: null, per: null, limitBytes: memoryPerIteration.limitPerUnit, minGrowthBytes: null };
+const MEMORY: SignalSettings = {
+  name: 'memory',
+  metric: null,
+  per: null,
+  limitBytes: memoryPerIteration.limitPerUnit,
+  minGrowthBytes: null,
+  ...(memoryPerIteration.uncollectedLimitPerUnit !== undefined ? { uncollectedLimitBytes: memoryPerIteration.uncollectedLimitPerUnit } : {}),
+};
 const ITERATION: Per = { metric: 'iterations', scale: 1 };
 
 /** Signals as the judge takes them; a unit of work is read as --per, --per-scale and --per-unit are. */
@@ -192,8 +199,7 @@ function signalSpecs(signals: readonly SignalSettings[], per: Per): SignalSpec[]
   return signals.map((s) => {
     const p = s.per ?? per;
     const work = workFromFlags({ per: p.metric, ...(p.unit !== undefined ? { perUnit: p.unit } : {}), ...(p.scale !== 1 ? { perScale: p.scale } : {}) })!;
-    // Only the default signal has a limit of its own for readings no GC was forced before; a file's is used as given.
-    const noGc = s === MEMORY && memoryPerIteration.uncollectedLimitPerUnit !== undefined ? { uncollectedLimitPerUnit: memoryPerIteration.uncollectedLimitPerUnit } : {};
+    const noGc = s.uncollectedLimitBytes !== undefined ? { uncollectedLimitPerUnit: s.uncollectedLimitBytes } : {};
     return { name: s.name, metric: s.metric, ...work, limitPerUnit: s.limitBytes, minGrowthBytes: s.minGrowthBytes ?? DEFAULT_MIN_GROWTH_BYTES, ...noGc };
   });
 }

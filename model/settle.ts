@@ -12,11 +12,10 @@ export interface SettleRule {
 /**
  * A live-heap figure read right after a forced full GC (jcmd, the Node inspector) is held to a
  * window this tight (or this share of the median, for large heaps). Successive forced GCs keep
- * freeing for a while after a round: V8
- * flushes the bytecode and code of functions idle for a few GCs, and the reference target's
- * readings fall by ~200 KB over its first three collections, then repeat to within ~1 KB. Under
- * the 256 KiB window meant for RSS the settle ended on the way down, a median that could be any
- * of them, and that spread then set the noise of the whole fit.
+ * freeing for a while after a round: V8 flushes the bytecode and code of functions idle for a few
+ * GCs, and the reference target's readings fall by ~200 KB over its first three collections, then
+ * repeat to within ~1 KB. Under the 256 KiB window meant for RSS the settle ended on the way down,
+ * a median that could be any of them, and that spread then set the noise of the whole fit.
  */
 export const FORCED_GC_TOLERANCE_BYTES = 32 * 1024;
 export const FORCED_GC_TOLERANCE_RATIO = 0.001;

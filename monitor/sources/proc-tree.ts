@@ -21,9 +21,10 @@
 // folder stat()ed (since Linux 6.2 its size is the number of open fds; older kernels say 0, and
 // are listed). The status file, some 1.4 KB to generate and to parse where stat is 0.3 KB, is read
 // only for the peak RSS (VmHWM): every STATUS_MS, when RSS rises above the last peak read, and when
-// the phase changes (a heap snapshot's peak is reset after it, and must not outlive its phase). Files stay open and are re-read at
-// offset 0 (/proc regenerates them on each read), with synchronous reads: a /proc read never waits
-// on a disk, and a sync read costs a fraction of an async one (no thread-pool hop, no promise).
+// the phase changes (a heap snapshot's peak is reset after it, and must not outlive its phase).
+// Files stay open and are re-read at offset 0 (/proc regenerates them on each read), with
+// synchronous reads: a /proc read never waits on a disk, and a sync read costs a fraction of an
+// async one (no thread-pool hop, no promise).
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import type { ProcReading, ProcessFigures } from './proc.js';
 import { parseStat, parseStatus, sumTree, type StatFields, type StatusFields } from './proc.js';
